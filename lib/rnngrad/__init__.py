@@ -1,0 +1,45 @@
+"""rnngrad: train RNN, LSTM and GRU cells and measure how gradients flow through time.
+
+The library of the book *Gradients Through Time*. One idea per module:
+
+* ``cells``    one step of each cell, as the textbook equations, PyTorch's parameter layout
+* ``model``    the fused recurrent model the book trains
+* ``probe``    replay a model step by step: h_t, dL/dh_t, Jacobians and their spectra
+* ``init``     prescribed singular values, forget-gate biases (constant, chrono)
+* ``tasks``    adding, copy, agreement and echo tasks with their baselines
+* ``train``    the one training loop
+* ``symbolic`` the SymPy derivations the chapters show
+* ``explore``  slider explorers for kernels, the HTML book and the PDF
+* ``plots``    the book's figure style and recurring figures
+* ``device``   device choice, seeds, threads
+"""
+
+from .cells import gru_step, lstm_step, rnn_step, step_function, unroll
+from .device import describe, pick_device, seed_everything, set_threads
+from .explore import Explorer, Slider, explore
+from .init import (
+    chrono_init_,
+    memory_time,
+    scaled_orthogonal,
+    set_forget_bias_,
+    set_recurrent_singular_values_,
+    with_singular_values,
+)
+from .model import SequenceModel, make_model
+from .notebook import glue
+from .probe import Trace, probe, rnn_jacobian_norms
+from .tasks import AddingProblem, AgreementTask, CopyTask, EchoSeries, Task, make_task
+from .train import History, train
+
+from . import plots, symbolic  # noqa: E402  (modules the chapters use by name)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AddingProblem", "AgreementTask", "CopyTask", "EchoSeries", "Explorer", "History",
+    "SequenceModel", "Slider", "Task", "Trace", "chrono_init_", "describe", "explore", "glue",
+    "gru_step", "lstm_step", "make_model", "make_task", "memory_time", "pick_device", "probe",
+    "rnn_jacobian_norms", "rnn_step", "scaled_orthogonal", "seed_everything",
+    "set_forget_bias_", "set_recurrent_singular_values_", "set_threads", "step_function",
+    "train", "unroll", "with_singular_values",
+]

@@ -1,0 +1,129 @@
+"""The book's figure style and its recurring figures.
+
+Figures are built on ``matplotlib.figure.Figure`` directly (not pyplot), so drawing one never
+leaves a stray figure behind in a notebook; every figure has a white background, which
+stays readable when the book is in dark mode.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib as mpl
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from .init import set_forget_bias_, with_singular_values
+from .model import SequenceModel
+from .probe import probe, rnn_jacobian_norms
+from .tasks import AddingProblem
+
+COLORS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c", "bound": "#7f7f7f",
+          "linear": "#9467bd", "tanh": "#d62728"}
+VANISH, EXPLODE = 1e-6, 1e6
+
+STYLE = {
+    "figure.facecolor": "white", "axes.facecolor": "white", "savefig.facecolor": "white",
+    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+    "grid.alpha": 0.3, "font.size": 10, "legend.frameon": False, "figure.dpi": 110,
+}
+
+
+def use_book_style() -> None:
+    """Apply the book's style to every later figure (pyplot ones included)."""
+    mpl.rcParams.update(STYLE)
+
+
+def new_figure(width: float = 6.4, height: float = 3.6, ncols: int = 1) -> tuple[Figure, list]:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False)[0].tolist()
+    return fig, axes
+
+
+def singular_value_figure(sigma_1: float, sigma_2: float, input_scale: float = 1.0,
+                          n: int = 2, steps: int = 60, seed: int = 0) -> Figure:
+    """||dh_t/dh_0|| over t for a linear and a tanh RNN whose recurrent matrix has singular
+    values spread from sigma_1 to sigma_2 (n of them), with the bound sigma_max^t."""
+    g = torch.Generator().manual_seed(seed)
+    w = with_singular_values(np.linspace(sigma_1, sigma_2, n), generator=g)
+    t = np.arange(1, steps + 1)
+    fig, (ax,) = new_figure()
+    floor, ceiling = 1e-14, 1e14
+    for kind in ("linear", "tanh"):
+        norms = rnn_jacobian_norms(w, steps, nonlinearity=kind, input_scale=input_scale, seed=seed)
+        norms = norms.clamp(floor, ceiling).numpy()
+        ax.semilogy(t, norms, color=COLORS[kind], lw=2, label=f"{kind} RNN")
+        for threshold, verb in ((VANISH, "vanishes"), (EXPLODE, "explodes")):
+            crossed = np.flatnonzero(norms < threshold if verb == "vanishes" else norms > threshold)
+            if crossed.size:
+                k = crossed[0]
+                ax.plot(t[k], norms[k], "o", color=COLORS[kind], ms=7)
+                ax.annotate(f"{kind} {verb} at t={t[k]}", (t[k], norms[k]), xytext=(6, 6),
+                            textcoords="offset points", color=COLORS[kind], fontsize=8)
+    sigma_max = max(sigma_1, sigma_2)
+    bound = np.clip(sigma_max ** t.astype(float), floor, ceiling)
+    ax.semilogy(t, bound, "--", color=COLORS["bound"], label=r"bound $\sigma_{\max}^t$")
+    ax.axhspan(floor, VANISH, color="#1f77b4", alpha=0.07)
+    ax.axhspan(EXPLODE, ceiling, color="#d62728", alpha=0.07)
+    ax.set_ylim(floor, ceiling)
+    ax.set_xlabel("steps back in time $t$")
+    ax.set_ylabel(r"$\|\partial h_t / \partial h_0\|_2$")
+    ax.set_title(rf"$\sigma_1={sigma_1:.2f}$, $\sigma_2={sigma_2:.2f}$, input scale {input_scale:.1f}")
+    ax.legend(loc="lower left", fontsize=8)
+    return fig
+
+
+def forget_gate_decay(forget_bias: float, steps: int = 60, hidden: int = 16,
+                      seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(closed form, measured) decay of the cell-state gradient over lags 0..steps-1.
+
+    Closed form: sigma(b_f)^lag, the direct path with zero weights. Measured: a real LSTM
+    (PyTorch's default random weights, forget bias b_f) replayed by ``probe`` on the adding
+    problem; ||dL/dc_{T-lag}|| / ||dL/dc_T|| averaged over a batch.
+    """
+    torch.manual_seed(seed)
+    task = AddingProblem(T=steps)
+    model = SequenceModel("lstm", task.input_size, hidden, task.output_size)
+    set_forget_bias_(model.rnn, forget_bias)
+    x, y = task.sample(32, torch.Generator().manual_seed(seed))
+    norms = probe(model, task, x, y).dL_dc.norm(dim=-1).mean(0).numpy()
+    measured = norms[::-1] / norms[-1]
+    closed = (1 / (1 + math.exp(-forget_bias))) ** np.arange(steps)
+    return closed, measured
+
+
+def forget_bias_figure(forget_bias: float, steps: int = 60, seed: int = 0) -> Figure:
+    """The forget-bias explorer's figure: closed-form and measured decay, memory time marked."""
+    closed, measured = forget_gate_decay(forget_bias, steps, seed=seed)
+    lag = np.arange(steps)
+    f = 1 / (1 + math.exp(-forget_bias))
+    fig, (ax,) = new_figure()
+    ax.semilogy(lag, np.maximum(closed, 1e-30), "--", color=COLORS["bound"],
+                label=rf"$\sigma(b_f)^{{\,\mathrm{{lag}}}}$, $\sigma(b_f)={f:.3f}$")
+    ax.semilogy(lag, np.maximum(measured, 1e-30), color=COLORS["lstm"], lw=2,
+                label=r"measured $\|\partial L/\partial c_{T-\mathrm{lag}}\|$ (relative)")
+    tau = 1 / (1 - f)
+    if tau <= steps:
+        ax.axvline(tau, color=COLORS["lstm"], alpha=0.5, ls=":")
+        ax.annotate(f"memory time 1/(1-f) = {tau:.1f}", (tau, 1e-1), xytext=(4, 0),
+                    textcoords="offset points", fontsize=8)
+    ax.set_ylim(1e-12, 10)
+    ax.set_xlabel("lag (steps back from the loss)")
+    ax.set_ylabel("gradient reaching $c_{T-\\mathrm{lag}}$")
+    ax.set_title(f"forget-gate bias $b_f = {forget_bias:.1f}$")
+    ax.legend(loc="lower left", fontsize=8)
+    return fig
+
+
+def gradient_norm_figure(norms: dict[str, np.ndarray], title: str = "") -> Figure:
+    """||dL/dh_t|| over t, one line per label (e.g. per cell type)."""
+    fig, (ax,) = new_figure()
+    for label, values in norms.items():
+        ax.semilogy(np.arange(1, len(values) + 1), values, lw=2, label=label,
+                    color=COLORS.get(label.split()[0].lower()))
+    ax.set_xlabel("time step $t$")
+    ax.set_ylabel(r"$\|\partial L / \partial h_t\|$")
+    ax.set_title(title)
+    ax.legend()
+    return fig

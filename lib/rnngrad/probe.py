@@ -1,0 +1,122 @@
+"""The instrument behind every gradient-flow figure: replay a model step by step and keep
+every hidden state, its loss gradient and, on request, the Jacobians back to each step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from .cells import step_function
+from .model import SequenceModel
+from .tasks import Task
+
+
+@dataclass
+class Trace:
+    """Per time step t = 1..T of the model's last layer (batch first, like the model).
+
+    ``dL_dh[:, t]`` is the *total* derivative of the loss with respect to h_t: through the
+    read-out and through every later step. For the LSTM, ``dL_dc`` is the same for c_t.
+    ``jacobians[t]`` is dh_T/dh_t for the first sequence of the batch (for the LSTM with
+    c_t held fixed), and ``singular_values[t]`` are its singular values, largest first.
+    """
+
+    h: Tensor
+    dL_dh: Tensor
+    loss: float
+    c: Tensor | None = None
+    dL_dc: Tensor | None = None
+    jacobians: Tensor | None = None
+    singular_values: Tensor | None = None
+
+    def gradient_norms(self) -> Tensor:
+        """||dL/dh_t|| averaged over the batch: one number per step, shape (T,)."""
+        return self.dL_dh.norm(dim=-1).mean(0)
+
+
+def probe(model: SequenceModel, task: Task, x: Tensor, y: Tensor, *,
+          jacobians: bool = False) -> Trace:
+    """Replay ``model`` on (x, y) through ``rnngrad.cells`` with the model's own parameters."""
+    if x.dim() != 3:
+        raise ValueError(f"x must have shape (B, T, input_size), got {tuple(x.shape)}")
+    rnn = model.rnn
+    lstm = model.cell == "lstm"
+    seq = x.transpose(0, 1)  # time first
+    hs: list[Tensor] = []
+    cs: list[Tensor] = []
+    for layer in range(rnn.num_layers):
+        step = step_function(rnn, layer)
+        h = seq.new_zeros(seq.shape[1], rnn.hidden_size)
+        state = (h, h) if lstm else h
+        hs, cs = [], []
+        for x_t in seq:
+            state = step(x_t, state)
+            h = state[0] if lstm else state
+            h.retain_grad()
+            hs.append(h)
+            if lstm:
+                state[1].retain_grad()
+                cs.append(state[1])
+        seq = torch.stack(hs)
+    loss = task.loss(model.readout(seq.transpose(0, 1)), y)
+    jac = sv = None
+    if jacobians:
+        jac = _jacobians_to_last(hs)
+        sv = torch.linalg.svdvals(jac)
+    model.zero_grad(set_to_none=True)
+    loss.backward()
+    return Trace(
+        h=torch.stack(hs, dim=1).detach(), dL_dh=_grads(hs), loss=loss.item(),
+        c=torch.stack(cs, dim=1).detach() if lstm else None, dL_dc=_grads(cs) if lstm else None,
+        jacobians=jac, singular_values=sv,
+    )
+
+
+def _grads(states: list[Tensor]) -> Tensor:
+    """The retained .grad of each state, stacked batch first: (B, T, H)."""
+    return torch.stack([s.grad for s in states], dim=1).detach()
+
+
+def _jacobians_to_last(hs: list[Tensor]) -> Tensor:
+    """dh_T/dh_t for t = 1..T (sequence 0), one backward pass per component of h_T."""
+    h_last = hs[-1][0]
+    rows = []
+    for i in range(h_last.numel()):
+        grads = torch.autograd.grad(h_last[i], hs, retain_graph=True, allow_unused=True)
+        rows.append(torch.stack([torch.zeros_like(h[0]) if g is None else g[0]
+                                 for g, h in zip(grads, hs, strict=True)]))
+    return torch.stack(rows, dim=1).detach()  # (T, H, H): [t, i, j] = dh_T[i]/dh_t[j]
+
+
+def rnn_jacobian_norms(w_hh: Tensor, steps: int, *, nonlinearity: str = "tanh",
+                       input_scale: float = 1.0, seed: int = 0) -> Tensor:
+    """||dh_t/dh_0||_2 for t = 1..steps of h_t = phi(W h_{t-1} + u_t), u_t ~ N(0, input_scale^2).
+
+    The product of Jacobians diag(phi'(a_t)) W, formed exactly, one step at a time.
+    ``nonlinearity="linear"`` gives plain powers of W (phi' = 1).
+    """
+    if w_hh.dim() != 2 or w_hh.shape[0] != w_hh.shape[1]:
+        raise ValueError(f"w_hh must be a square matrix, got shape {tuple(w_hh.shape)}")
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    derivative = {
+        "linear": lambda a: torch.ones_like(a),
+        "tanh": lambda a: 1 - torch.tanh(a) ** 2,
+        "relu": lambda a: (a > 0).to(a),
+    }
+    if nonlinearity not in derivative:
+        raise ValueError(f"nonlinearity must be one of {sorted(derivative)}, got {nonlinearity!r}")
+    phi = {"linear": lambda a: a, "tanh": torch.tanh, "relu": torch.relu}[nonlinearity]
+    g = torch.Generator().manual_seed(seed)
+    n = w_hh.shape[0]
+    h = torch.zeros(n, dtype=w_hh.dtype)
+    jac = torch.eye(n, dtype=w_hh.dtype)
+    norms = []
+    for _ in range(steps):
+        a = w_hh @ h + input_scale * torch.randn(n, generator=g, dtype=w_hh.dtype)
+        h = phi(a)
+        jac = derivative[nonlinearity](a)[:, None] * (w_hh @ jac)
+        norms.append(torch.linalg.matrix_norm(jac, ord=2))
+    return torch.stack(norms)

@@ -1,0 +1,68 @@
+"""The derivations the chapters display, done by SymPy.
+
+Each function returns SymPy objects; chapters show them with ``sympy.latex`` and the tests
+check them against PyTorch autograd on random numbers.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+def scalar_rnn(steps: int):
+    """A scalar tanh RNN h_t = tanh(w h_{t-1} + u x_t + b), unrolled ``steps`` times.
+
+    Returns ``(symbols, h, grad, factors)``: the symbols (w, u, b, h0, xs), the list of
+    expressions h_1..h_T, dh_T/dh_0 as SymPy differentiated it, and the factors
+    w (1 - h_t^2) whose product it equals.
+    """
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    w, u, b, h0 = sp.symbols("w u b h_0", real=True)
+    xs = sp.symbols(f"x_1:{steps + 1}", real=True)
+    hs = []
+    h = h0
+    for x in xs:
+        h = sp.tanh(w * h + u * x + b)
+        hs.append(h)
+    grad = sp.diff(hs[-1], h0)
+    factors = [w * (1 - ht**2) for ht in hs]
+    return (w, u, b, h0, xs), hs, grad, factors
+
+
+def activation_derivative_maxima() -> dict[str, sp.Expr]:
+    """max tanh'(a) and max sigmoid'(a) over real a (the gamma of the vanishing bound)."""
+    a = sp.symbols("a", real=True)
+    out = {}
+    for name, f in {"tanh": sp.tanh(a), "sigmoid": 1 / (1 + sp.exp(-a))}.items():
+        d = sp.diff(f, a)
+        critical = sp.solve(sp.Eq(sp.diff(d, a), 0), a)
+        out[name] = sp.simplify(max((d.subs(a, c) for c in critical), key=lambda e: float(e)))
+    return out
+
+
+def scalar_lstm():
+    """dc_t/dc_{t-1} of a scalar LSTM, split into its direct path and the rest.
+
+    The cell: c_t = f c_{t-1} + i g with every gate reading h_{t-1} = o_{t-1} tanh(c_{t-1}).
+    Returns ``(symbols, total, direct, indirect)`` where direct = f_t (the constant error
+    carousel) and indirect collects the paths through h_{t-1}.
+    """
+    c_prev, o_prev, x = sp.symbols("c_{t-1} o_{t-1} x_t", real=True)
+    wi, wf, wg, ui, uf, ug, bi, bf, bg = sp.symbols("w_i w_f w_g u_i u_f u_g b_i b_f b_g", real=True)
+    h_prev = o_prev * sp.tanh(c_prev)
+    sigma = lambda z: 1 / (1 + sp.exp(-z))  # noqa: E731
+    i = sigma(wi * h_prev + ui * x + bi)
+    f = sigma(wf * h_prev + uf * x + bf)
+    g = sp.tanh(wg * h_prev + ug * x + bg)
+    c = f * c_prev + i * g
+    total = sp.diff(c, c_prev)
+    direct = f
+    symbols = dict(c_prev=c_prev, o_prev=o_prev, x=x, w_i=wi, w_f=wf, w_g=wg, u_i=ui, u_f=uf,
+                   u_g=ug, b_i=bi, b_f=bf, b_g=bg)
+    return symbols, total, direct, sp.simplify(total - direct)
+
+
+def forget_product(bias, steps):
+    """sigma(b_f)^T: how much of c_0 reaches c_T along the direct path with zero weights."""
+    return (1 / (1 + sp.exp(-sp.sympify(bias)))) ** steps

@@ -1,0 +1,204 @@
+"""Long-dependency tasks, generated on the fly from a seeded generator.
+
+Every task says what a model that has learnt nothing scores (``baseline``), so a chapter can
+say "beats the baseline" honestly. Inputs are batch-first: ``x`` has shape (B, T, input_size).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def _check_length(name: str, value: int, least: int = 1) -> None:
+    if not isinstance(value, int) or value < least:
+        raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
+
+
+class Task:
+    """A supervised sequence task. Subclasses set the sizes and implement ``sample``."""
+
+    name: str
+    input_size: int
+    output_size: int
+    per_step: bool = False  # one prediction per time step (else one per sequence)
+    metric_name: str = "loss"
+    higher_is_better: bool = False
+    baseline: float  # the loss of the best predictor that ignores the dependency
+
+    def sample(self, batch: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+        raise NotImplementedError
+
+    def loss(self, pred: Tensor, y: Tensor) -> Tensor:
+        return F.mse_loss(pred.squeeze(-1), y)
+
+    def metric(self, pred: Tensor, y: Tensor) -> float:
+        return float(self.loss(pred, y))
+
+    def solved(self, metric: float, tolerance: float = 0.1) -> bool:
+        """The metric beats the baseline by a clear margin (a tenth of the baseline's loss)."""
+        return metric < tolerance * self.baseline
+
+
+@dataclass
+class AddingProblem(Task):
+    """Hochreiter & Schmidhuber's adding problem (as in Arjovsky et al., 2016).
+
+    Channel 0 holds T values from U[0, 1]; channel 1 marks two of them, one in each half.
+    The target is the sum of the two marked values. Predicting the mean (1) scores the
+    variance of the sum, 2 * 1/12 = 1/6.
+    """
+
+    T: int = 100
+
+    def __post_init__(self) -> None:
+        _check_length("T", self.T, 2)
+        self.name, self.input_size, self.output_size = f"adding (T={self.T})", 2, 1
+        self.baseline = 1 / 6
+        self.metric_name = "MSE"
+
+    def sample(self, batch, generator=None):
+        values = torch.rand(batch, self.T, generator=generator)
+        half = self.T // 2
+        first = torch.randint(0, half, (batch,), generator=generator)
+        second = torch.randint(half, self.T, (batch,), generator=generator)
+        marks = torch.zeros(batch, self.T)
+        rows = torch.arange(batch)
+        marks[rows, first] = 1.0
+        marks[rows, second] = 1.0
+        return torch.stack([values, marks], dim=-1), (values * marks).sum(1)
+
+
+@dataclass
+class CopyTask(Task):
+    """Copy memory task: 10 symbols from 8, then T blanks (the last is a delimiter), then
+    10 blanks during which the model must replay the symbols. Length T + 20.
+
+    A memoryless model outputs blank for T + 10 steps and guesses uniformly for the last 10:
+    cross-entropy 10 ln 8 / (T + 20).
+    """
+
+    T: int = 100
+    symbols: int = 8
+    length: int = 10
+
+    def __post_init__(self) -> None:
+        _check_length("T", self.T, 1)
+        self.name = f"copy (T={self.T})"
+        self.input_size = self.symbols + 2  # blank, symbols, delimiter
+        self.output_size = self.symbols + 1  # blank, symbols
+        self.per_step, self.metric_name = True, "cross-entropy"
+        self.baseline = self.length * math.log(self.symbols) / (self.T + 2 * self.length)
+
+    def sample(self, batch, generator=None):
+        n, total = self.length, self.T + 2 * self.length
+        seq = torch.randint(1, self.symbols + 1, (batch, n), generator=generator)
+        tokens = torch.zeros(batch, total, dtype=torch.long)
+        tokens[:, :n] = seq
+        tokens[:, n + self.T - 1] = self.symbols + 1  # the delimiter: "now replay"
+        target = torch.zeros(batch, total, dtype=torch.long)
+        target[:, -n:] = seq
+        return F.one_hot(tokens, self.input_size).float(), target
+
+    def loss(self, pred, y):
+        return F.cross_entropy(pred.reshape(-1, self.output_size), y.reshape(-1))
+
+
+# Words of the agreement task. Indices are token ids; the sentence skeleton is
+# "the <subject> , which <verb> the <noun> that <verb> the <noun> ... , <was|were>".
+SINGULAR = ("cat", "dog", "girl", "boy", "bird")
+PLURAL = ("cats", "dogs", "girls", "boys", "birds")
+OBJECTS_SINGULAR = ("mouse", "cheese", "ball", "tree", "car")
+OBJECTS_PLURAL = ("mice", "cheeses", "balls", "trees", "cars")
+VERBS = ("chased", "ate", "saw", "liked", "found")
+VOCAB = ("<pad>", "the", ",", "which", "that", *VERBS, *SINGULAR, *PLURAL, *OBJECTS_SINGULAR,
+         *OBJECTS_PLURAL)
+
+
+@dataclass
+class AgreementTask(Task):
+    """Subject-verb agreement across relative clauses.
+
+    "The cat , which chased the mice that ate the cheeses , [was|were]": the subject's number
+    decides the verb's. Each of ``clauses`` relative clauses adds a verb and an *attractor*
+    noun of the other number, so "copy the nearest noun's number" is always wrong. Chance
+    is ln 2 in cross-entropy and 50 % in accuracy.
+    """
+
+    clauses: int = 2
+
+    def __post_init__(self) -> None:
+        _check_length("clauses", self.clauses, 1)
+        self.name = f"agreement ({self.clauses} clauses)"
+        self.input_size, self.output_size = len(VOCAB), 2
+        self.metric_name, self.higher_is_better = "accuracy", True
+        self.baseline = math.log(2)
+
+    @property
+    def T(self) -> int:
+        return 4 + 4 * self.clauses  # the subject .. the comma before the verb
+
+    def sentence(self, plural: bool, picks: Tensor) -> list[str]:
+        """The words of one sentence; ``picks`` chooses subject, verbs and nouns."""
+        subject = (PLURAL if plural else SINGULAR)[int(picks[0])]
+        attractors = OBJECTS_SINGULAR if plural else OBJECTS_PLURAL
+        words = ["the", subject, ",", "which"]
+        for k in range(self.clauses):
+            words += [VERBS[int(picks[1 + 2 * k])], "the", attractors[int(picks[2 + 2 * k])]]
+            if k < self.clauses - 1:
+                words.append("that")
+        return [*words, ","]
+
+    def sample(self, batch, generator=None):
+        plural = torch.randint(0, 2, (batch,), generator=generator)
+        picks = torch.randint(0, 5, (batch, 1 + 2 * self.clauses), generator=generator)
+        ids = torch.tensor([[VOCAB.index(w) for w in self.sentence(bool(p), k)]
+                            for p, k in zip(plural, picks, strict=True)])
+        return F.one_hot(ids, self.input_size).float(), plural
+
+    def loss(self, pred, y):
+        return F.cross_entropy(pred, y)
+
+    def metric(self, pred, y):
+        return float((pred.argmax(-1) == y).float().mean())
+
+    def solved(self, metric, tolerance=0.1):
+        return metric >= 1 - tolerance / 2
+
+
+@dataclass
+class EchoSeries(Task):
+    """A time series whose next value repeats the value ``delay`` steps back.
+
+    The input is white noise x_1..x_T ~ N(0, 1); the target (the next value) is
+    x_{T+1-delay}. Predicting the mean scores MSE 1; repeating the last value scores 2 (for delay > 1).
+    """
+
+    T: int = 50
+    delay: int = 40
+
+    def __post_init__(self) -> None:
+        _check_length("T", self.T, 1)
+        _check_length("delay", self.delay, 1)
+        if self.delay > self.T:
+            raise ValueError(f"delay must be <= T ({self.T}), got {self.delay}")
+        self.name, self.input_size, self.output_size = f"echo (delay={self.delay})", 1, 1
+        self.baseline, self.metric_name = 1.0, "MSE"
+
+    def sample(self, batch, generator=None):
+        x = torch.randn(batch, self.T, 1, generator=generator)
+        return x, x[:, self.T - self.delay, 0]
+
+
+TASKS = {"adding": AddingProblem, "copy": CopyTask, "agreement": AgreementTask, "echo": EchoSeries}
+
+
+def make_task(name: str, **kwargs) -> Task:
+    """``make_task("adding", T=100)``; the names are the keys of ``TASKS``."""
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; expected one of {sorted(TASKS)}")
+    return TASKS[name](**kwargs)
