@@ -15,6 +15,6 @@ rm -rf "$dest" && mkdir -p "$dest/mathjax/output/chtml/fonts" "$dest/widgets"
 # MathJax: the one combined component and its web fonts (1.6 MB of 24 MB).
 cp mathjax/es5/tex-chtml.js "$dest/mathjax/"
 cp -r mathjax/es5/output/chtml/fonts/woff-v2 "$dest/mathjax/output/chtml/fonts/"
-# The widget manager's self-contained bundle (it declares no CDN loads of its own).
-cp widgets/dist/embed.js "$dest/widgets/"
+# The widget manager's self-contained bundle and the icon fonts it loads beside itself.
+cp widgets/dist/embed.js widgets/dist/*.woff2 widgets/dist/*.woff widgets/dist/*.ttf "$dest/widgets/"
 echo "vendored into $dest: $(du -sh "$dest" | cut -f1)"

@@ -96,14 +96,12 @@ def render_png(fig: Figure, dpi: int, colors: int | None = None) -> bytes:
 class Explorer:
     """The object ``explore`` returns; displaying it shows the best rendering available."""
 
-    def __init__(self, figure_fn: Callable[..., Figure], sliders: list[Slider], caption: str,
+    def __init__(self, figure_fn: Callable[..., Figure], sliders: list[Slider], caption: str = "",
                  max_frames: int = MAX_FRAMES):
         if not callable(figure_fn):
             raise TypeError(f"figure_fn must be callable, got {type(figure_fn).__name__}")
         if not sliders:
             raise ValueError("an explorer needs at least one slider")
-        if not caption:
-            raise ValueError("an explorer needs a caption (it is the figure's caption in the PDF)")
         self.figure_fn, self.sliders, self.caption = figure_fn, sliders, caption
         self.frames = int(np.prod([len(s.values) for s in sliders]))
         if self.frames > max_frames:
@@ -148,8 +146,7 @@ class Explorer:
         return (
             f'<figure class="rnngrad-explorer" data-frames="{len(frames)}">'
             f'<div class="rnngrad-controls">{controls}</div>'
-            f'<img src="{start}" alt="{html.escape(self.caption)}" style="max-width:100%">'
-            f"<figcaption>{html.escape(self.caption)}</figcaption>"
+            f'<img src="{start}" alt="{html.escape(self.caption or "explorer figure")}" style="max-width:100%">'
             f"<script>{_SWITCHER % (json.dumps(frames), json.dumps(labels))}</script></figure>"
         )
 
@@ -170,11 +167,12 @@ class Explorer:
 
         for sl in sliders:
             sl.observe(redraw, names="value")
-        return w.VBox([*sliders, image, w.HTML(f"<em>{html.escape(self.caption)}</em>")])
+        caption = [w.HTML(f"<em>{html.escape(self.caption)}</em>")] if self.caption else []
+        return w.VBox([*sliders, image, *caption])
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         bundle = {
-            "text/plain": f"Explorer: {self.caption}",
+            "text/plain": f"Explorer over {', '.join(s.name for s in self.sliders)}",
             "image/png": base64.b64encode(self.still()).decode(),
             "text/html": self.static_html(),
         }
@@ -211,8 +209,12 @@ _SWITCHER = """(function () {
 })();"""
 
 
-def explore(figure_fn: Callable[..., Figure], *, caption: str, max_frames: int = MAX_FRAMES,
+def explore(figure_fn: Callable[..., Figure], *, caption: str = "", max_frames: int = MAX_FRAMES,
             **sliders) -> Explorer:
     """An explorer of ``figure_fn(**values)`` over sliders given as keyword arguments:
-    ``name=(start, stop, step[, default[, label]])`` or ``name=Slider(...)``."""
+    ``name=(start, stop, step[, default[, label]])`` or ``name=Slider(...)``.
+
+    ``caption`` is the image's alt text and the live widget's caption. In the book, give the
+    cell a numbered caption (cell metadata ``mystnb.figure.caption``): the HTML page shows it
+    under the sliders and the PDF under the still image."""
     return Explorer(figure_fn, [_as_slider(k, v) for k, v in sliders.items()], caption, max_frames)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def glue(name: str, value: Any, display: bool = False) -> Any:
+def glue(name: str, value: Any, display: bool = False) -> None:
     """Hand ``value`` to the book's text through myst-nb's ``glue`` when it is installed (the
-    book build); elsewhere (Colab) just show it when asked. Returns ``value``."""
+    book build); elsewhere (Colab) just show it when asked."""
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
@@ -15,6 +15,5 @@ def glue(name: str, value: Any, display: bool = False) -> Any:
             from IPython.display import display as show
 
             show(value)
-        return value
+        return
     myst_glue(name, value, display=display)
-    return value

@@ -31,7 +31,16 @@ STYLE = {
 
 
 def use_book_style() -> None:
-    """Apply the book's style to every later figure (pyplot ones included)."""
+    """Apply the book's style to every later figure; in a notebook kernel also switch on the
+    inline display of figures, so a chapter can end a cell with ``fig``."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None:
+        shell.run_line_magic("matplotlib", "inline")
     mpl.rcParams.update(STYLE)
 
 

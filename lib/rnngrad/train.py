@@ -67,8 +67,10 @@ def train(model: SequenceModel, task: Task, steps: int, *, batch_size: int = 64,
     opt = OPTIMIZERS[optimizer](model.parameters(), lr=lr)
     history = History()
     start = time.perf_counter()
-    bar = tqdm(range(1, steps + 1), desc=f"{model.cell} on {task.name}", disable=not progress,
-               mininterval=0.5, leave=False)
+    # progress=False silences the bar; otherwise tqdm decides (TQDM_DISABLE=1 silences it too).
+    quiet = {} if progress else {"disable": True}
+    bar = tqdm(range(1, steps + 1), desc=f"{model.cell} on {task.name}", mininterval=0.5,
+               leave=False, **quiet)
     for step in bar:
         x, y = (t.to(device, non_blocking=True) for t in task.sample(batch_size, data))
         loss = task.loss(model(x), y)

@@ -1,0 +1,55 @@
+# Gradients Through Time: every step installs what it needs, on a fresh Debian machine too.
+#   make book   execute the chapters and build the HTML book (book/_build/html)
+#   make test   build everything and run every test (what CI runs)
+#   make pdf    the whole book as one PDF (book/_build/latex/book.pdf)
+#   make bench  the speed benchmarks (ratios measured in one run)
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+JB := $(VENV)/bin/jupyter-book
+APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+# The build shows no progress bars (they would print into the pages); readers get them.
+BUILD_ENV := TQDM_DISABLE=1 PYTHONHASHSEED=0
+
+.PHONY: setup sysdeps-browser sysdeps-tex book pdf test lint bench clean
+
+$(VENV)/.installed: requirements-dev.txt pyproject.toml
+	test -d $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+book/_vendor/mathjax/tex-chtml.js:
+	scripts/vendor.sh
+
+setup: $(VENV)/.installed book/_vendor/mathjax/tex-chtml.js
+
+sysdeps-browser:
+	@dpkg -s chromium >/dev/null 2>&1 || { apt-get update -qq && $(APT) chromium fonts-liberation; }
+
+sysdeps-tex:
+	@dpkg -s texlive-xetex latexmk poppler-utils fonts-freefont-otf >/dev/null 2>&1 || { \
+	  apt-get update -qq && $(APT) latexmk texlive-latex-extra texlive-xetex \
+	  texlive-fonts-recommended fonts-freefont-otf poppler-utils; }
+
+book: setup
+	$(BUILD_ENV) $(JB) build --all -W -n --keep-going book/
+
+pdf: setup sysdeps-tex
+	$(BUILD_ENV) $(JB) build --builder pdflatex -n --keep-going book/
+	@test -f book/_build/latex/book.pdf && echo "PDF: book/_build/latex/book.pdf"
+
+lint: setup
+	$(VENV)/bin/ruff check lib tests benchmarks scripts
+	$(VENV)/bin/ruff format --check lib tests benchmarks scripts
+
+test: setup sysdeps-browser sysdeps-tex lint book pdf
+	$(VENV)/bin/pytest -q -ra
+
+bench: setup
+	$(PY) benchmarks/train_step.py
+	$(PY) benchmarks/probe_cost.py
+
+clean:
+	rm -rf book/_build

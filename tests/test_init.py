@@ -1,0 +1,75 @@
+"""Initialisations: read the singular values and the gates back."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from rnngrad import (chrono_init_, memory_time, scaled_orthogonal, set_forget_bias_,
+                     set_recurrent_singular_values_, with_singular_values)
+
+
+def test_prescribed_singular_values():
+    s = [2.0, 1.0, 0.5, 0.0]
+    w = with_singular_values(s, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(torch.linalg.svdvals(w), torch.tensor(s, dtype=w.dtype))
+    q = scaled_orthogonal(5, gain=0.9)
+    torch.testing.assert_close(q @ q.T, 0.81 * torch.eye(5, dtype=q.dtype))
+
+
+@pytest.mark.parametrize("kind", [nn.RNN, nn.LSTM, nn.GRU])
+def test_module_recurrent_singular_values(kind):
+    module = kind(3, 4)
+    set_recurrent_singular_values_(module, [1.5, 1.0, 0.5, 0.1], generator=torch.Generator().manual_seed(1))
+    blocks = module.weight_hh_l0.detach().double().split(4)
+    for block in blocks:
+        torch.testing.assert_close(torch.linalg.svdvals(block),
+                                   torch.tensor([1.5, 1.0, 0.5, 0.1], dtype=torch.float64), atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("bias", [-1.0, 0.0, 1.0, 2.0])
+def test_forget_bias_gives_sigmoid_activation(bias):
+    lstm = nn.LSTM(3, 5, num_layers=2)
+    with torch.no_grad():
+        for p in lstm.parameters():
+            p.zero_()
+    set_forget_bias_(lstm, bias)
+    from rnngrad.cells import lstm_step, layer_parameters
+
+    w_ih, w_hh, b_ih, b_hh = layer_parameters(lstm, 1)
+    gates = (torch.zeros(1, 5) @ w_ih.T + b_ih + b_hh).detach()
+    f = torch.sigmoid(gates[0, 5:10])
+    torch.testing.assert_close(f, torch.full((5,), 1 / (1 + math.exp(-bias))))
+    # One step with c_{t-1} = 1 and nothing written (i * g = 0) keeps exactly f.
+    _, c = lstm_step(torch.zeros(1, 3), (torch.zeros(1, 5), torch.ones(1, 5)), *layer_parameters(lstm, 0))
+    torch.testing.assert_close(c[0].detach(), f)
+
+
+def test_chrono_memory_times_span_range():
+    t_max = 50
+    lstm = nn.LSTM(2, 200)
+    chrono_init_(lstm, t_max, generator=torch.Generator().manual_seed(0))
+    b_f = (lstm.bias_ih_l0 + lstm.bias_hh_l0)[200:400].detach().double()
+    b_i = (lstm.bias_ih_l0 + lstm.bias_hh_l0)[:200].detach().double()
+    times = memory_time(torch.sigmoid(b_f))
+    assert times.min() >= 2 - 1e-5 and times.max() <= t_max + 1e-3
+    assert times.max() > 0.8 * t_max  # the range is really used
+    torch.testing.assert_close(b_i, -b_f)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="singular_values must be finite and >= 0"):
+        with_singular_values([1.0, -0.5])
+    with pytest.raises(ValueError, match="singular_values must be finite"):
+        with_singular_values([float("nan")])
+    with pytest.raises(ValueError, match="needs 4 values"):
+        set_recurrent_singular_values_(nn.RNN(2, 4), [1.0, 1.0])
+    with pytest.raises(ValueError, match="needs an LSTM"):
+        set_forget_bias_(nn.GRU(2, 3), 1.0)
+    with pytest.raises(ValueError, match="finite"):
+        set_forget_bias_(nn.LSTM(2, 3), float("inf"))
+    with pytest.raises(ValueError, match="t_max"):
+        chrono_init_(nn.LSTM(2, 3), 1)
+    with pytest.raises(ValueError, match="n must be"):
+        scaled_orthogonal(0)

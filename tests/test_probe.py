@@ -1,0 +1,124 @@
+"""The probe's gradients and Jacobians agree with independent autograd computations."""
+
+import pytest
+import torch
+
+from rnngrad import AddingProblem, CopyTask, make_model, probe, rnn_jacobian_norms, with_singular_values
+
+
+def _split_run(model, x, t):
+    """Run the *fused* module up to step t, then from a leaf state (h_t, c_t) to the end."""
+    lstm = model.cell == "lstm"
+    with torch.no_grad():
+        _, state = model.rnn(x[:, : t + 1])
+    h = state[0].clone().requires_grad_() if lstm else state.clone().requires_grad_()
+    c = state[1].clone().requires_grad_() if lstm else None
+    rest = x[:, t + 1:]
+    if rest.shape[1] == 0:
+        out = h[-1].unsqueeze(1)
+    else:
+        out, _ = model.rnn(rest, (h, c) if lstm else h)
+    return h, c, out
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_dL_dh_matches_fused_autograd(cell):
+    torch.manual_seed(0)
+    task = AddingProblem(T=12)
+    model = make_model(cell, task, hidden_size=5).double()
+    x, y = task.sample(3, torch.Generator().manual_seed(1))
+    x, y = x.double(), y.double()
+    trace = probe(model, task, x, y)
+    for t in (0, 5, 11):
+        h, c, out = _split_run(model, x, t)
+        task.loss(model.head(out[:, -1]), y).backward()
+        torch.testing.assert_close(trace.dL_dh[:, t], h.grad[-1], atol=1e-10, rtol=1e-8)
+        if cell == "lstm":
+            torch.testing.assert_close(trace.dL_dc[:, t], c.grad[-1], atol=1e-10, rtol=1e-8)
+
+
+def test_dL_dh_per_step_task():
+    """Many-to-many read-out (copy task): every step's output feeds the loss."""
+    torch.manual_seed(0)
+    task = CopyTask(T=3)
+    model = make_model("gru", task, hidden_size=6).double()
+    x, y = task.sample(2, torch.Generator().manual_seed(0))
+    trace = probe(model, task, x.double(), y)
+    # Independent: differentiate the fused model's loss w.r.t. its own per-step outputs.
+    out, _ = model.rnn(x.double())
+    out.retain_grad()
+    task.loss(model.head(out), y).backward()
+    # The last step only feeds the read-out, so both must agree there.
+    torch.testing.assert_close(trace.dL_dh[:, -1], out.grad[:, -1], atol=1e-12, rtol=1e-10)
+    assert trace.gradient_norms().shape == (task.T + 20,)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_jacobians_match_functional_jacobian(cell):
+    torch.manual_seed(0)
+    task = AddingProblem(T=8)
+    model = make_model(cell, task, hidden_size=4).double()
+    x, y = task.sample(2, torch.Generator().manual_seed(2))
+    x = x.double()
+    trace = probe(model, task, x, y.double(), jacobians=True)
+    lstm = cell == "lstm"
+    for t in (0, 3, 7):
+        with torch.no_grad():
+            _, state = model.rnn(x[:1, : t + 1])
+        c_t = state[1] if lstm else None
+
+        def h_T(h_t):
+            rest = x[:1, t + 1:]
+            if rest.shape[1] == 0:
+                return h_t.reshape(-1)
+            s = h_t.reshape(1, 1, -1)
+            _, final = model.rnn(rest, (s, c_t) if lstm else s)
+            return (final[0] if lstm else final).reshape(-1)
+
+        h_t = (state[0] if lstm else state).reshape(-1)
+        expected = torch.autograd.functional.jacobian(h_T, h_t)
+        torch.testing.assert_close(trace.jacobians[t], expected, atol=1e-10, rtol=1e-8)
+        torch.testing.assert_close(trace.singular_values[t], torch.linalg.svdvals(expected))
+
+
+def test_rnn_jacobian_norms_match_autograd():
+    g = torch.Generator().manual_seed(0)
+    w = with_singular_values([1.3, 0.7, 0.4], generator=g)
+    norms = rnn_jacobian_norms(w, 6, nonlinearity="tanh", input_scale=0.5, seed=4)
+    noise = torch.Generator().manual_seed(4)
+    inputs = [0.5 * torch.randn(3, generator=noise, dtype=w.dtype) for _ in range(6)]
+
+    def run(h0, steps):
+        h = h0
+        for u in inputs[:steps]:
+            h = torch.tanh(w @ h + u)
+        return h
+
+    for steps in (1, 3, 6):
+        jac = torch.autograd.functional.jacobian(lambda h: run(h, steps), torch.zeros(3, dtype=w.dtype))
+        assert norms[steps - 1].item() == pytest.approx(torch.linalg.matrix_norm(jac, 2).item(), rel=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_tanh_norm_bound_on_random_matrices(seed):
+    """||dh_T/dh_0|| <= sigma_max^T for the tanh RNN (Pascanu et al., 2013), gamma = 1."""
+    g = torch.Generator().manual_seed(seed)
+    w = torch.randn(8, 8, generator=g, dtype=torch.float64) * 0.5
+    sigma_max = torch.linalg.matrix_norm(w, 2)
+    norms = rnn_jacobian_norms(w, 40, nonlinearity="tanh", seed=seed)
+    bound = sigma_max ** torch.arange(1, 41, dtype=torch.float64)
+    assert (norms <= bound * (1 + 1e-9)).all()
+    linear = rnn_jacobian_norms(w, 40, nonlinearity="linear")
+    torch.testing.assert_close(linear[-1], torch.linalg.matrix_norm(torch.linalg.matrix_power(w, 40), 2))
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="square"):
+        rnn_jacobian_norms(torch.zeros(2, 3), 4)
+    with pytest.raises(ValueError, match="steps"):
+        rnn_jacobian_norms(torch.eye(2), 0)
+    with pytest.raises(ValueError, match="nonlinearity"):
+        rnn_jacobian_norms(torch.eye(2), 3, nonlinearity="gelu")
+    task = AddingProblem(T=4)
+    with pytest.raises(ValueError, match="x must have shape"):
+        probe(make_model("rnn", task), task, torch.zeros(4, 2), torch.zeros(4))
