@@ -33,7 +33,13 @@ sysdeps-tex:
 	  apt-get update -qq && $(APT) latexmk texlive-latex-extra texlive-xetex \
 	  texlive-fonts-recommended fonts-freefont-otf poppler-utils; }
 
-book: setup
+# The execution cache keys on each notebook's code; a change to the library must also
+# execute the chapters again, so it empties the cache.
+book/_build/.lib-stamp: $(wildcard lib/rnngrad/*.py)
+	rm -rf book/_build/.jupyter_cache
+	mkdir -p book/_build && touch $@
+
+book: setup book/_build/.lib-stamp
 	$(BUILD_ENV) $(JB) build --all -W -n --keep-going book/
 
 pdf: setup sysdeps-tex

@@ -26,14 +26,18 @@ def test_unroll_matches_fused_module(kind, seed, dtype):
     torch.manual_seed(seed)
     extra = {"nonlinearity": "relu"} if kind == "relu" else {}
     module = MODULES["rnn" if kind == "relu" else kind](
-        n_in, hidden, layers, batch_first=batch_first, **extra).to(dtype)
+        n_in, hidden, layers, batch_first=batch_first, **extra
+    ).to(dtype)
     shape = (B, T, n_in) if batch_first else (T, B, n_in)
     x = torch.randn(*shape, generator=g, dtype=dtype)
     h0 = torch.randn(layers, B, hidden, generator=g, dtype=dtype)
     state = (h0, torch.randn_like(h0)) if kind == "lstm" else h0
 
     fused_out, fused_state = module(x, state)
-    (fused_out.sin().sum() + torch.cat(list(fused_state) if kind == "lstm" else [fused_state]).sum()).backward()
+    (
+        fused_out.sin().sum()
+        + torch.cat(list(fused_state) if kind == "lstm" else [fused_state]).sum()
+    ).backward()
     fused_grads = _grads(module)
     module.zero_grad()
 
@@ -54,7 +58,9 @@ def test_step_matches_pytorch_cell(kind):
     state = (h, torch.randn_like(h)) if kind == "lstm" else h
     theirs = cell(x, state)
     mine = step_function(cell)(x, state)
-    for a, b in zip(mine if kind == "lstm" else [mine], theirs if kind == "lstm" else [theirs], strict=True):
+    for a, b in zip(
+        mine if kind == "lstm" else [mine], theirs if kind == "lstm" else [theirs], strict=True
+    ):
         torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-12)
 
 
@@ -75,5 +81,12 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="nonlinearity"):
         from rnngrad.cells import rnn_step
 
-        rnn_step(torch.zeros(1, 1), torch.zeros(1, 1), torch.zeros(1, 1), torch.zeros(1, 1),
-                 None, None, nonlinearity="sigmoid")
+        rnn_step(
+            torch.zeros(1, 1),
+            torch.zeros(1, 1),
+            torch.zeros(1, 1),
+            torch.zeros(1, 1),
+            None,
+            None,
+            nonlinearity="sigmoid",
+        )

@@ -6,8 +6,14 @@ import pytest
 import torch
 from torch import nn
 
-from rnngrad import (chrono_init_, memory_time, scaled_orthogonal, set_forget_bias_,
-                     set_recurrent_singular_values_, with_singular_values)
+from rnngrad import (
+    chrono_init_,
+    memory_time,
+    scaled_orthogonal,
+    set_forget_bias_,
+    set_recurrent_singular_values_,
+    with_singular_values,
+)
 
 
 def test_prescribed_singular_values():
@@ -21,11 +27,17 @@ def test_prescribed_singular_values():
 @pytest.mark.parametrize("kind", [nn.RNN, nn.LSTM, nn.GRU])
 def test_module_recurrent_singular_values(kind):
     module = kind(3, 4)
-    set_recurrent_singular_values_(module, [1.5, 1.0, 0.5, 0.1], generator=torch.Generator().manual_seed(1))
+    set_recurrent_singular_values_(
+        module, [1.5, 1.0, 0.5, 0.1], generator=torch.Generator().manual_seed(1)
+    )
     blocks = module.weight_hh_l0.detach().double().split(4)
     for block in blocks:
-        torch.testing.assert_close(torch.linalg.svdvals(block),
-                                   torch.tensor([1.5, 1.0, 0.5, 0.1], dtype=torch.float64), atol=1e-6, rtol=0)
+        torch.testing.assert_close(
+            torch.linalg.svdvals(block),
+            torch.tensor([1.5, 1.0, 0.5, 0.1], dtype=torch.float64),
+            atol=1e-6,
+            rtol=0,
+        )
 
 
 @pytest.mark.parametrize("bias", [-1.0, 0.0, 1.0, 2.0])
@@ -35,14 +47,16 @@ def test_forget_bias_gives_sigmoid_activation(bias):
         for p in lstm.parameters():
             p.zero_()
     set_forget_bias_(lstm, bias)
-    from rnngrad.cells import lstm_step, layer_parameters
+    from rnngrad.cells import layer_parameters, lstm_step
 
     w_ih, w_hh, b_ih, b_hh = layer_parameters(lstm, 1)
     gates = (torch.zeros(1, 5) @ w_ih.T + b_ih + b_hh).detach()
     f = torch.sigmoid(gates[0, 5:10])
     torch.testing.assert_close(f, torch.full((5,), 1 / (1 + math.exp(-bias))))
     # One step with c_{t-1} = 1 and nothing written (i * g = 0) keeps exactly f.
-    _, c = lstm_step(torch.zeros(1, 3), (torch.zeros(1, 5), torch.ones(1, 5)), *layer_parameters(lstm, 0))
+    _, c = lstm_step(
+        torch.zeros(1, 3), (torch.zeros(1, 5), torch.ones(1, 5)), *layer_parameters(lstm, 0)
+    )
     torch.testing.assert_close(c[0].detach(), f)
 
 

@@ -12,8 +12,16 @@ def _run(seed=0, **kw):
     task = AddingProblem(T=10)
     torch.manual_seed(seed)
     model = make_model(kw.pop("cell", "lstm"), task, hidden_size=8)
-    return train(model, task, steps=kw.pop("steps", 30), eval_every=10, progress=False,
-                 device="cpu", seed=seed, **kw)
+    return train(
+        model,
+        task,
+        steps=kw.pop("steps", 30),
+        eval_every=10,
+        progress=False,
+        device="cpu",
+        seed=seed,
+        **kw,
+    )
 
 
 def test_same_seed_same_numbers():
@@ -40,7 +48,9 @@ def test_clipping_bounds_the_update_not_the_measurement():
     model = make_model("lstm", task, hidden_size=8)
     before = [p.detach().clone() for p in model.parameters()]
     train(model, task, steps=1, lr=1.0, optimizer="sgd", clip=1e-3, progress=False, device="cpu")
-    step = torch.cat([(p.detach() - q).flatten() for p, q in zip(model.parameters(), before, strict=True)])
+    step = torch.cat(
+        [(p.detach() - q).flatten() for p, q in zip(model.parameters(), before, strict=True)]
+    )
     assert step.norm().item() == pytest.approx(1e-3, rel=1e-3)
 
 
@@ -48,7 +58,9 @@ def test_target_stops_early_and_lstm_learns():
     task = AgreementTask(clauses=1)
     torch.manual_seed(0)
     model = make_model("lstm", task, hidden_size=16)
-    history = train(model, task, steps=400, lr=1e-2, target=0.99, eval_every=20, progress=False, device="cpu")
+    history = train(
+        model, task, steps=400, lr=1e-2, target=0.99, eval_every=20, progress=False, device="cpu"
+    )
     assert history.stopped.startswith("target reached")
     assert history.final_metric >= 0.99
 

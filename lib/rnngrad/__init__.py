@@ -14,6 +14,7 @@ The library of the book *Gradients Through Time*. One idea per module:
 * ``device``   device choice, seeds, threads
 """
 
+from . import plots, symbolic  # noqa: E402  (modules the chapters use by name)
 from .cells import gru_step, lstm_step, rnn_step, step_function, unroll
 from .device import describe, pick_device, seed_everything, set_threads
 from .explore import Explorer, Slider, explore
@@ -31,15 +32,41 @@ from .probe import Trace, probe, rnn_jacobian_norms
 from .tasks import AddingProblem, AgreementTask, CopyTask, EchoSeries, Task, make_task
 from .train import History, train
 
-from . import plots, symbolic  # noqa: E402  (modules the chapters use by name)
-
 __version__ = "0.1.0"
 
 __all__ = [
-    "AddingProblem", "AgreementTask", "CopyTask", "EchoSeries", "Explorer", "History",
-    "SequenceModel", "Slider", "Task", "Trace", "chrono_init_", "describe", "explore", "glue",
-    "gru_step", "lstm_step", "make_model", "make_task", "memory_time", "pick_device", "probe",
-    "rnn_jacobian_norms", "rnn_step", "scaled_orthogonal", "seed_everything",
-    "set_forget_bias_", "set_recurrent_singular_values_", "set_threads", "step_function",
-    "train", "unroll", "with_singular_values",
+    "plots",
+    "symbolic",
+    "AddingProblem",
+    "AgreementTask",
+    "CopyTask",
+    "EchoSeries",
+    "Explorer",
+    "History",
+    "SequenceModel",
+    "Slider",
+    "Task",
+    "Trace",
+    "chrono_init_",
+    "describe",
+    "explore",
+    "glue",
+    "gru_step",
+    "lstm_step",
+    "make_model",
+    "make_task",
+    "memory_time",
+    "pick_device",
+    "probe",
+    "rnn_jacobian_norms",
+    "rnn_step",
+    "scaled_orthogonal",
+    "seed_everything",
+    "set_forget_bias_",
+    "set_recurrent_singular_values_",
+    "set_threads",
+    "step_function",
+    "train",
+    "unroll",
+    "with_singular_values",
 ]

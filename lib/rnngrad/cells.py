@@ -15,8 +15,15 @@ from torch import Tensor, nn
 CELL_TYPES = ("rnn", "lstm", "gru")
 
 
-def rnn_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor,
-             b_ih: Tensor | None, b_hh: Tensor | None, nonlinearity: str = "tanh") -> Tensor:
+def rnn_step(
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None,
+    b_hh: Tensor | None,
+    nonlinearity: str = "tanh",
+) -> Tensor:
     r"""Elman RNN:  :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`,
     with :math:`\phi` = tanh or ReLU."""
     a = _affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh)
@@ -27,8 +34,14 @@ def rnn_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor,
     raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
 
 
-def lstm_step(x: Tensor, state: tuple[Tensor, Tensor], w_ih: Tensor, w_hh: Tensor,
-              b_ih: Tensor | None, b_hh: Tensor | None) -> tuple[Tensor, Tensor]:
+def lstm_step(
+    x: Tensor,
+    state: tuple[Tensor, Tensor],
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None,
+    b_hh: Tensor | None,
+) -> tuple[Tensor, Tensor]:
     r"""LSTM (PyTorch's gate order i, f, g, o):
 
     .. math::
@@ -47,8 +60,9 @@ def lstm_step(x: Tensor, state: tuple[Tensor, Tensor], w_ih: Tensor, w_hh: Tenso
     return h, c
 
 
-def gru_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor,
-             b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor:
+def gru_step(
+    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None
+) -> Tensor:
     r"""GRU (PyTorch's convention: z keeps the *old* state):
 
     .. math::
@@ -81,7 +95,9 @@ def cell_type(module: nn.Module) -> str:
     raise TypeError(f"expected nn.RNN/LSTM/GRU or their *Cell, got {type(module).__name__}")
 
 
-def layer_parameters(module: nn.Module, layer: int = 0) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+def layer_parameters(
+    module: nn.Module, layer: int = 0
+) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
     """(w_ih, w_hh, b_ih, b_hh) of one layer, the *same* tensors the module trains."""
     suffix = "" if isinstance(module, nn.RNNCellBase) else f"_l{layer}"
     if not isinstance(module, nn.RNNCellBase) and not 0 <= layer < module.num_layers:
@@ -116,8 +132,10 @@ def unroll(module: nn.Module, x: Tensor, state: Tensor | tuple[Tensor, Tensor] |
     if isinstance(module, nn.RNNCellBase):
         raise TypeError("unroll takes a sequence module; call step_function(cell) for a *Cell")
     if x.dim() != 3 or x.shape[-1] != module.input_size:
-        raise ValueError(f"x must have shape (T, B, {module.input_size}) "
-                         f"(or (B, T, {module.input_size}) with batch_first), got {tuple(x.shape)}")
+        raise ValueError(
+            f"x must have shape (T, B, {module.input_size}) "
+            f"(or (B, T, {module.input_size}) with batch_first), got {tuple(x.shape)}"
+        )
     if module.batch_first:
         x = x.transpose(0, 1)
     layers = module.num_layers

@@ -20,6 +20,7 @@ import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -48,8 +49,10 @@ class Slider:
         if self.step <= 0:
             raise ValueError(f"slider {self.name!r}: step must be > 0, got {self.step}")
         if self.default is not None and not self.start <= self.default <= self.stop:
-            raise ValueError(f"slider {self.name!r}: default {self.default} is outside "
-                             f"[{self.start}, {self.stop}]")
+            raise ValueError(
+                f"slider {self.name!r}: default {self.default} is outside "
+                f"[{self.start}, {self.stop}]"
+            )
 
     @property
     def values(self) -> np.ndarray:
@@ -63,7 +66,8 @@ class Slider:
 
     @property
     def decimals(self) -> int:
-        return max(0, -int(np.floor(np.log10(self.step) + 1e-9)))
+        """As many decimals as the step has (0.25 -> 2, 0.5 -> 1, 2 -> 0)."""
+        return max(0, -Decimal(str(self.step)).normalize().as_tuple().exponent)
 
     def format(self, value: float) -> str:
         return f"{value:.{self.decimals}f}"
@@ -73,8 +77,10 @@ def _as_slider(name: str, spec) -> Slider:
     if isinstance(spec, Slider):
         return spec
     if not isinstance(spec, (tuple, list)) or len(spec) not in (3, 4, 5):
-        raise TypeError(f"slider {name!r} must be (start, stop, step[, default[, label]]) "
-                        f"or a Slider, got {spec!r}")
+        raise TypeError(
+            f"slider {name!r} must be (start, stop, step[, default[, label]]) "
+            f"or a Slider, got {spec!r}"
+        )
     return Slider(name, *spec)
 
 
@@ -96,8 +102,13 @@ def render_png(fig: Figure, dpi: int, colors: int | None = None) -> bytes:
 class Explorer:
     """The object ``explore`` returns; displaying it shows the best rendering available."""
 
-    def __init__(self, figure_fn: Callable[..., Figure], sliders: list[Slider], caption: str = "",
-                 max_frames: int = MAX_FRAMES):
+    def __init__(
+        self,
+        figure_fn: Callable[..., Figure],
+        sliders: list[Slider],
+        caption: str = "",
+        max_frames: int = MAX_FRAMES,
+    ):
         if not callable(figure_fn):
             raise TypeError(f"figure_fn must be callable, got {type(figure_fn).__name__}")
         if not sliders:
@@ -106,8 +117,10 @@ class Explorer:
         self.frames = int(np.prod([len(s.values) for s in sliders]))
         if self.frames > max_frames:
             sizes = " x ".join(str(len(s.values)) for s in sliders)
-            raise ValueError(f"the slider grid has {sizes} = {self.frames} frames; at most "
-                             f"{max_frames} are pre-rendered for the HTML book: use coarser steps")
+            raise ValueError(
+                f"the slider grid has {sizes} = {self.frames} frames; at most "
+                f"{max_frames} are pre-rendered for the HTML book: use coarser steps"
+            )
 
     @property
     def defaults(self) -> dict[str, float]:
@@ -133,14 +146,17 @@ class Explorer:
         grid = itertools.product(*[s.values for s in self.sliders])
         frames = []
         for combo in grid:
-            png = self.figure_png(FRAME_DPI, FRAME_COLORS, **dict(zip(self.defaults, map(float, combo), strict=True)))
+            png = self.figure_png(
+                FRAME_DPI, FRAME_COLORS, **dict(zip(self.defaults, map(float, combo), strict=True))
+            )
             frames.append("data:image/png;base64," + base64.b64encode(png).decode())
         controls = "".join(
             f'<label class="rnngrad-slider">{html.escape(s.label or s.name)} '
             f'<input type="range" min="0" max="{len(s.values) - 1}" step="1" '
             f'value="{s.default_index}" aria-label="{html.escape(s.label or s.name)}"> '
             f"<output>{s.format(s.values[s.default_index])}</output></label>"
-            for s in self.sliders)
+            for s in self.sliders
+        )
         labels = [[s.format(v) for v in s.values] for s in self.sliders]
         start = frames[_flat_index([s.default_index for s in self.sliders], self.sliders)]
         return (
@@ -156,14 +172,23 @@ class Explorer:
 
         image = w.Image(value=self.still(), format="png", layout=w.Layout(max_width="100%"))
         sliders = [
-            w.FloatSlider(value=float(s.values[s.default_index]), min=s.start, max=s.stop,
-                          step=s.step, description=s.label or s.name, readout_format=f".{s.decimals}f",
-                          continuous_update=False, style={"description_width": "initial"})
+            w.FloatSlider(
+                value=float(s.values[s.default_index]),
+                min=s.start,
+                max=s.stop,
+                step=s.step,
+                description=s.label or s.name,
+                readout_format=f".{s.decimals}f",
+                continuous_update=False,
+                style={"description_width": "initial"},
+            )
             for s in self.sliders
         ]
 
         def redraw(_change=None) -> None:
-            image.value = self.figure_png(**{s.name: sl.value for s, sl in zip(self.sliders, sliders, strict=True)})
+            image.value = self.figure_png(
+                **{s.name: sl.value for s, sl in zip(self.sliders, sliders, strict=True)}
+            )
 
         for sl in sliders:
             sl.observe(redraw, names="value")
@@ -177,7 +202,9 @@ class Explorer:
             "text/html": self.static_html(),
         }
         try:
-            bundle.update({k: v for k, v in self.widget()._repr_mimebundle_().items() if k != "text/plain"})
+            bundle.update(
+                {k: v for k, v in self.widget()._repr_mimebundle_().items() if k != "text/plain"}
+            )
         except ImportError:  # no ipywidgets: the HTML and the still image remain
             pass
         return bundle
@@ -209,8 +236,9 @@ _SWITCHER = """(function () {
 })();"""
 
 
-def explore(figure_fn: Callable[..., Figure], *, caption: str = "", max_frames: int = MAX_FRAMES,
-            **sliders) -> Explorer:
+def explore(
+    figure_fn: Callable[..., Figure], *, caption: str = "", max_frames: int = MAX_FRAMES, **sliders
+) -> Explorer:
     """An explorer of ``figure_fn(**values)`` over sliders given as keyword arguments:
     ``name=(start, stop, step[, default[, label]])`` or ``name=Slider(...)``.
 

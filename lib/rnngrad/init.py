@@ -11,8 +11,9 @@ from torch import Tensor, nn
 from .cells import cell_type, layer_parameters
 
 
-def random_orthogonal(n: int, generator: torch.Generator | None = None,
-                      dtype: torch.dtype = torch.float64) -> Tensor:
+def random_orthogonal(
+    n: int, generator: torch.Generator | None = None, dtype: torch.dtype = torch.float64
+) -> Tensor:
     """A Haar-random n x n orthogonal matrix (QR of a Gaussian, signs fixed)."""
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
@@ -20,9 +21,11 @@ def random_orthogonal(n: int, generator: torch.Generator | None = None,
     return q * torch.sign(torch.diagonal(r))
 
 
-def with_singular_values(singular_values: Sequence[float] | Tensor,
-                         generator: torch.Generator | None = None,
-                         dtype: torch.dtype = torch.float64) -> Tensor:
+def with_singular_values(
+    singular_values: Sequence[float] | Tensor,
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float64,
+) -> Tensor:
     """A square matrix U diag(s) V^T with the given singular values and random U, V."""
     s = torch.as_tensor(singular_values, dtype=dtype).flatten()
     if s.numel() == 0:
@@ -34,15 +37,25 @@ def with_singular_values(singular_values: Sequence[float] | Tensor,
     return u @ torch.diag(s) @ v.T
 
 
-def scaled_orthogonal(n: int, gain: float = 1.0, generator: torch.Generator | None = None,
-                      dtype: torch.dtype = torch.float64) -> Tensor:
+def scaled_orthogonal(
+    n: int,
+    gain: float = 1.0,
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float64,
+) -> Tensor:
     """gain * Q: every singular value equals ``gain``."""
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
     return with_singular_values([gain] * n, generator, dtype)
 
 
 @torch.no_grad()
-def set_recurrent_singular_values_(module: nn.Module, singular_values: Sequence[float] | float,
-                                   generator: torch.Generator | None = None, layer: int = 0) -> nn.Module:
+def set_recurrent_singular_values_(
+    module: nn.Module,
+    singular_values: Sequence[float] | float,
+    generator: torch.Generator | None = None,
+    layer: int = 0,
+) -> nn.Module:
     """Overwrite ``weight_hh`` of an RNN layer (each gate block of an LSTM/GRU) so that it
     has the given singular values; a single number means scaled orthogonal."""
     _, w_hh, _, _ = layer_parameters(module, layer)
@@ -50,7 +63,9 @@ def set_recurrent_singular_values_(module: nn.Module, singular_values: Sequence[
     if isinstance(singular_values, (int, float)):
         singular_values = [float(singular_values)] * n
     if len(singular_values) != n:
-        raise ValueError(f"singular_values needs {n} values (hidden size), got {len(singular_values)}")
+        raise ValueError(
+            f"singular_values needs {n} values (hidden size), got {len(singular_values)}"
+        )
     blocks = w_hh.shape[0] // n
     w_hh.copy_(torch.cat([with_singular_values(singular_values, generator) for _ in range(blocks)]))
     return module
@@ -73,13 +88,15 @@ def set_forget_bias_(module: nn.Module, value: float, layer: int | None = None) 
         raise ValueError(f"forget bias must be finite, got {value}")
     for k in [layer] if layer is not None else range(getattr(module, "num_layers", 1)):
         b_ih, b_hh, h = _lstm_biases(module, k)
-        b_ih[h:2 * h] = value
-        b_hh[h:2 * h] = 0.0
+        b_ih[h : 2 * h] = value
+        b_hh[h : 2 * h] = 0.0
     return module
 
 
 @torch.no_grad()
-def chrono_init_(module: nn.Module, t_max: int, generator: torch.Generator | None = None) -> nn.Module:
+def chrono_init_(
+    module: nn.Module, t_max: int, generator: torch.Generator | None = None
+) -> nn.Module:
     """Chrono initialisation (Tallec & Ollivier, 2018): b_f = log U[1, T_max - 1], b_i = -b_f,
     so the memory times 1 / (1 - f) at zero input spread over [2, T_max]."""
     if not isinstance(t_max, int) or t_max < 3:
@@ -88,7 +105,7 @@ def chrono_init_(module: nn.Module, t_max: int, generator: torch.Generator | Non
         b_ih, b_hh, h = _lstm_biases(module, k)
         u = torch.rand(h, generator=generator, dtype=torch.float64) * (t_max - 2) + 1
         b_f = torch.log(u).to(b_ih)
-        b_ih[h:2 * h], b_hh[h:2 * h] = b_f, 0.0
+        b_ih[h : 2 * h], b_hh[h : 2 * h] = b_f, 0.0
         b_ih[:h], b_hh[:h] = -b_f, 0.0
     return module
 

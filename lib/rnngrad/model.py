@@ -18,13 +18,25 @@ class SequenceModel(nn.Module):
     the very same parameters step by step to look inside.
     """
 
-    def __init__(self, cell: str, input_size: int, hidden_size: int, output_size: int,
-                 num_layers: int = 1, per_step: bool = False, nonlinearity: str = "tanh"):
+    def __init__(
+        self,
+        cell: str,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        num_layers: int = 1,
+        per_step: bool = False,
+        nonlinearity: str = "tanh",
+    ):
         super().__init__()
         if cell not in CELL_TYPES:
             raise ValueError(f"unknown cell {cell!r}; expected one of {CELL_TYPES}")
-        for name, value in [("input_size", input_size), ("hidden_size", hidden_size),
-                            ("output_size", output_size), ("num_layers", num_layers)]:
+        for name, value in [
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+            ("output_size", output_size),
+            ("num_layers", num_layers),
+        ]:
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         extra = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
@@ -42,8 +54,16 @@ class SequenceModel(nn.Module):
         return self.readout(hidden)
 
 
-def make_model(cell: str, task: Task, hidden_size: int = 64, num_layers: int = 1,
-               nonlinearity: str = "tanh") -> SequenceModel:
+def make_model(
+    cell: str, task: Task, hidden_size: int = 64, num_layers: int = 1, nonlinearity: str = "tanh"
+) -> SequenceModel:
     """A model sized for ``task``."""
-    return SequenceModel(cell, task.input_size, hidden_size, task.output_size, num_layers,
-                         per_step=task.per_step, nonlinearity=nonlinearity)
+    return SequenceModel(
+        cell,
+        task.input_size,
+        hidden_size,
+        task.output_size,
+        num_layers,
+        per_step=task.per_step,
+        nonlinearity=nonlinearity,
+    )

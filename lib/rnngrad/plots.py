@@ -19,14 +19,27 @@ from .model import SequenceModel
 from .probe import probe, rnn_jacobian_norms
 from .tasks import AddingProblem
 
-COLORS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c", "bound": "#7f7f7f",
-          "linear": "#9467bd", "tanh": "#d62728"}
+COLORS = {
+    "rnn": "#d62728",
+    "lstm": "#1f77b4",
+    "gru": "#2ca02c",
+    "bound": "#7f7f7f",
+    "linear": "#9467bd",
+    "tanh": "#d62728",
+}
 VANISH, EXPLODE = 1e-6, 1e6
 
 STYLE = {
-    "figure.facecolor": "white", "axes.facecolor": "white", "savefig.facecolor": "white",
-    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-    "grid.alpha": 0.3, "font.size": 10, "legend.frameon": False, "figure.dpi": 110,
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "font.size": 10,
+    "legend.frameon": False,
+    "figure.dpi": 110,
 }
 
 
@@ -50,8 +63,14 @@ def new_figure(width: float = 6.4, height: float = 3.6, ncols: int = 1) -> tuple
     return fig, axes
 
 
-def singular_value_figure(sigma_1: float, sigma_2: float, input_scale: float = 1.0,
-                          n: int = 2, steps: int = 60, seed: int = 0) -> Figure:
+def singular_value_figure(
+    sigma_1: float,
+    sigma_2: float,
+    input_scale: float = 1.0,
+    n: int = 2,
+    steps: int = 60,
+    seed: int = 0,
+) -> Figure:
     """||dh_t/dh_0|| over t for a linear and a tanh RNN whose recurrent matrix has singular
     values spread from sigma_1 to sigma_2 (n of them), with the bound sigma_max^t."""
     g = torch.Generator().manual_seed(seed)
@@ -68,8 +87,14 @@ def singular_value_figure(sigma_1: float, sigma_2: float, input_scale: float = 1
             if crossed.size:
                 k = crossed[0]
                 ax.plot(t[k], norms[k], "o", color=COLORS[kind], ms=7)
-                ax.annotate(f"{kind} {verb} at t={t[k]}", (t[k], norms[k]), xytext=(6, 6),
-                            textcoords="offset points", color=COLORS[kind], fontsize=8)
+                ax.annotate(
+                    f"{kind} {verb} at t={t[k]}",
+                    (t[k], norms[k]),
+                    xytext=(6, 6),
+                    textcoords="offset points",
+                    color=COLORS[kind],
+                    fontsize=8,
+                )
     sigma_max = max(sigma_1, sigma_2)
     bound = np.clip(sigma_max ** t.astype(float), floor, ceiling)
     ax.semilogy(t, bound, "--", color=COLORS["bound"], label=r"bound $\sigma_{\max}^t$")
@@ -78,13 +103,16 @@ def singular_value_figure(sigma_1: float, sigma_2: float, input_scale: float = 1
     ax.set_ylim(floor, ceiling)
     ax.set_xlabel("steps back in time $t$")
     ax.set_ylabel(r"$\|\partial h_t / \partial h_0\|_2$")
-    ax.set_title(rf"$\sigma_1={sigma_1:.2f}$, $\sigma_2={sigma_2:.2f}$, input scale {input_scale:.1f}")
+    ax.set_title(
+        rf"$\sigma_1={sigma_1:.2f}$, $\sigma_2={sigma_2:.2f}$, input scale {input_scale:.1f}"
+    )
     ax.legend(loc="lower left", fontsize=8)
     return fig
 
 
-def forget_gate_decay(forget_bias: float, steps: int = 60, hidden: int = 16,
-                      seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def forget_gate_decay(
+    forget_bias: float, steps: int = 60, hidden: int = 16, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """(closed form, measured) decay of the cell-state gradient over lags 0..steps-1.
 
     Closed form: sigma(b_f)^lag, the direct path with zero weights. Measured: a real LSTM
@@ -108,15 +136,30 @@ def forget_bias_figure(forget_bias: float, steps: int = 60, seed: int = 0) -> Fi
     lag = np.arange(steps)
     f = 1 / (1 + math.exp(-forget_bias))
     fig, (ax,) = new_figure()
-    ax.semilogy(lag, np.maximum(closed, 1e-30), "--", color=COLORS["bound"],
-                label=rf"$\sigma(b_f)^{{\,\mathrm{{lag}}}}$, $\sigma(b_f)={f:.3f}$")
-    ax.semilogy(lag, np.maximum(measured, 1e-30), color=COLORS["lstm"], lw=2,
-                label=r"measured $\|\partial L/\partial c_{T-\mathrm{lag}}\|$ (relative)")
+    ax.semilogy(
+        lag,
+        np.maximum(closed, 1e-30),
+        "--",
+        color=COLORS["bound"],
+        label=rf"$\sigma(b_f)^{{\,\mathrm{{lag}}}}$, $\sigma(b_f)={f:.3f}$",
+    )
+    ax.semilogy(
+        lag,
+        np.maximum(measured, 1e-30),
+        color=COLORS["lstm"],
+        lw=2,
+        label=r"measured $\|\partial L/\partial c_{T-\mathrm{lag}}\|$ (relative)",
+    )
     tau = 1 / (1 - f)
     if tau <= steps:
         ax.axvline(tau, color=COLORS["lstm"], alpha=0.5, ls=":")
-        ax.annotate(f"memory time 1/(1-f) = {tau:.1f}", (tau, 1e-1), xytext=(4, 0),
-                    textcoords="offset points", fontsize=8)
+        ax.annotate(
+            f"memory time 1/(1-f) = {tau:.1f}",
+            (tau, 1e-1),
+            xytext=(4, 0),
+            textcoords="offset points",
+            fontsize=8,
+        )
     ax.set_ylim(1e-12, 10)
     ax.set_xlabel("lag (steps back from the loss)")
     ax.set_ylabel("gradient reaching $c_{T-\\mathrm{lag}}$")
@@ -129,8 +172,13 @@ def gradient_norm_figure(norms: dict[str, np.ndarray], title: str = "") -> Figur
     """||dL/dh_t|| over t, one line per label (e.g. per cell type)."""
     fig, (ax,) = new_figure()
     for label, values in norms.items():
-        ax.semilogy(np.arange(1, len(values) + 1), values, lw=2, label=label,
-                    color=COLORS.get(label.split()[0].lower()))
+        ax.semilogy(
+            np.arange(1, len(values) + 1),
+            values,
+            lw=2,
+            label=label,
+            color=COLORS.get(label.split()[0].lower()),
+        )
     ax.set_xlabel("time step $t$")
     ax.set_ylabel(r"$\|\partial L / \partial h_t\|$")
     ax.set_title(title)

@@ -36,8 +36,9 @@ class Trace:
         return self.dL_dh.norm(dim=-1).mean(0)
 
 
-def probe(model: SequenceModel, task: Task, x: Tensor, y: Tensor, *,
-          jacobians: bool = False) -> Trace:
+def probe(
+    model: SequenceModel, task: Task, x: Tensor, y: Tensor, *, jacobians: bool = False
+) -> Trace:
     """Replay ``model`` on (x, y) through ``rnngrad.cells`` with the model's own parameters."""
     if x.dim() != 3:
         raise ValueError(f"x must have shape (B, T, input_size), got {tuple(x.shape)}")
@@ -68,9 +69,13 @@ def probe(model: SequenceModel, task: Task, x: Tensor, y: Tensor, *,
     model.zero_grad(set_to_none=True)
     loss.backward()
     return Trace(
-        h=torch.stack(hs, dim=1).detach(), dL_dh=_grads(hs), loss=loss.item(),
-        c=torch.stack(cs, dim=1).detach() if lstm else None, dL_dc=_grads(cs) if lstm else None,
-        jacobians=jac, singular_values=sv,
+        h=torch.stack(hs, dim=1).detach(),
+        dL_dh=_grads(hs),
+        loss=loss.item(),
+        c=torch.stack(cs, dim=1).detach() if lstm else None,
+        dL_dc=_grads(cs) if lstm else None,
+        jacobians=jac,
+        singular_values=sv,
     )
 
 
@@ -85,13 +90,20 @@ def _jacobians_to_last(hs: list[Tensor]) -> Tensor:
     rows = []
     for i in range(h_last.numel()):
         grads = torch.autograd.grad(h_last[i], hs, retain_graph=True, allow_unused=True)
-        rows.append(torch.stack([torch.zeros_like(h[0]) if g is None else g[0]
-                                 for g, h in zip(grads, hs, strict=True)]))
+        rows.append(
+            torch.stack(
+                [
+                    torch.zeros_like(h[0]) if g is None else g[0]
+                    for g, h in zip(grads, hs, strict=True)
+                ]
+            )
+        )
     return torch.stack(rows, dim=1).detach()  # (T, H, H): [t, i, j] = dh_T[i]/dh_t[j]
 
 
-def rnn_jacobian_norms(w_hh: Tensor, steps: int, *, nonlinearity: str = "tanh",
-                       input_scale: float = 1.0, seed: int = 0) -> Tensor:
+def rnn_jacobian_norms(
+    w_hh: Tensor, steps: int, *, nonlinearity: str = "tanh", input_scale: float = 1.0, seed: int = 0
+) -> Tensor:
     """||dh_t/dh_0||_2 for t = 1..steps of h_t = phi(W h_{t-1} + u_t), u_t ~ N(0, input_scale^2).
 
     The product of Jacobians diag(phi'(a_t)) W, formed exactly, one step at a time.

@@ -34,7 +34,7 @@ def activation_derivative_maxima() -> dict[str, sp.Expr]:
     """max tanh'(a) and max sigmoid'(a) over real a (the gamma of the vanishing bound)."""
     a = sp.symbols("a", real=True)
     out = {}
-    for name, f in {"tanh": sp.tanh(a), "sigmoid": 1 / (1 + sp.exp(-a))}.items():
+    for name, f in {"tanh": sp.tanh(a), "sigmoid": _sigmoid(a)}.items():
         d = sp.diff(f, a)
         critical = sp.solve(sp.Eq(sp.diff(d, a), 0), a)
         out[name] = sp.simplify(max((d.subs(a, c) for c in critical), key=lambda e: float(e)))
@@ -45,24 +45,42 @@ def scalar_lstm():
     """dc_t/dc_{t-1} of a scalar LSTM, split into its direct path and the rest.
 
     The cell: c_t = f c_{t-1} + i g with every gate reading h_{t-1} = o_{t-1} tanh(c_{t-1}).
-    Returns ``(symbols, total, direct, indirect)`` where direct = f_t (the constant error
-    carousel) and indirect collects the paths through h_{t-1}.
+    Returns ``(symbols, total, direct, indirect)``: ``total`` as SymPy differentiates it,
+    ``direct`` = f_t (the constant error carousel when f_t = 1), and ``indirect`` the three
+    paths through h_{t-1}, written out by the chain rule (total = direct + indirect).
     """
     c_prev, o_prev, x = sp.symbols("c_{t-1} o_{t-1} x_t", real=True)
-    wi, wf, wg, ui, uf, ug, bi, bf, bg = sp.symbols("w_i w_f w_g u_i u_f u_g b_i b_f b_g", real=True)
+    wi, wf, wg, ui, uf, ug, bi, bf, bg = sp.symbols(
+        "w_i w_f w_g u_i u_f u_g b_i b_f b_g", real=True
+    )
     h_prev = o_prev * sp.tanh(c_prev)
-    sigma = lambda z: 1 / (1 + sp.exp(-z))  # noqa: E731
-    i = sigma(wi * h_prev + ui * x + bi)
-    f = sigma(wf * h_prev + uf * x + bf)
+    i = _sigmoid(wi * h_prev + ui * x + bi)
+    f = _sigmoid(wf * h_prev + uf * x + bf)
     g = sp.tanh(wg * h_prev + ug * x + bg)
-    c = f * c_prev + i * g
-    total = sp.diff(c, c_prev)
-    direct = f
-    symbols = dict(c_prev=c_prev, o_prev=o_prev, x=x, w_i=wi, w_f=wf, w_g=wg, u_i=ui, u_f=uf,
-                   u_g=ug, b_i=bi, b_f=bf, b_g=bg)
-    return symbols, total, direct, sp.simplify(total - direct)
+    total = sp.diff(f * c_prev + i * g, c_prev)
+    dh = o_prev * (1 - sp.tanh(c_prev) ** 2)  # dh_{t-1}/dc_{t-1}
+    indirect = dh * (c_prev * f * (1 - f) * wf + g * i * (1 - i) * wi + i * (1 - g**2) * wg)
+    symbols = dict(
+        c_prev=c_prev,
+        o_prev=o_prev,
+        x=x,
+        w_i=wi,
+        w_f=wf,
+        w_g=wg,
+        u_i=ui,
+        u_f=uf,
+        u_g=ug,
+        b_i=bi,
+        b_f=bf,
+        b_g=bg,
+    )
+    return symbols, total, f, indirect
+
+
+def _sigmoid(z):
+    return 1 / (1 + sp.exp(-z))
 
 
 def forget_product(bias, steps):
     """sigma(b_f)^T: how much of c_0 reaches c_T along the direct path with zero weights."""
-    return (1 / (1 + sp.exp(-sp.sympify(bias)))) ** steps
+    return _sigmoid(sp.sympify(bias)) ** steps

@@ -115,8 +115,18 @@ PLURAL = ("cats", "dogs", "girls", "boys", "birds")
 OBJECTS_SINGULAR = ("mouse", "cheese", "ball", "tree", "car")
 OBJECTS_PLURAL = ("mice", "cheeses", "balls", "trees", "cars")
 VERBS = ("chased", "ate", "saw", "liked", "found")
-VOCAB = ("<pad>", "the", ",", "which", "that", *VERBS, *SINGULAR, *PLURAL, *OBJECTS_SINGULAR,
-         *OBJECTS_PLURAL)
+VOCAB = (
+    "<pad>",
+    "the",
+    ",",
+    "which",
+    "that",
+    *VERBS,
+    *SINGULAR,
+    *PLURAL,
+    *OBJECTS_SINGULAR,
+    *OBJECTS_PLURAL,
+)
 
 
 @dataclass
@@ -156,8 +166,12 @@ class AgreementTask(Task):
     def sample(self, batch, generator=None):
         plural = torch.randint(0, 2, (batch,), generator=generator)
         picks = torch.randint(0, 5, (batch, 1 + 2 * self.clauses), generator=generator)
-        ids = torch.tensor([[VOCAB.index(w) for w in self.sentence(bool(p), k)]
-                            for p, k in zip(plural, picks, strict=True)])
+        ids = torch.tensor(
+            [
+                [VOCAB.index(w) for w in self.sentence(bool(p), k)]
+                for p, k in zip(plural, picks, strict=True)
+            ]
+        )
         return F.one_hot(ids, self.input_size).float(), plural
 
     def loss(self, pred, y):

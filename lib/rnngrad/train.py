@@ -40,11 +40,22 @@ class History:
         return self.eval_metric[-1] if self.eval_metric else math.nan
 
 
-def train(model: SequenceModel, task: Task, steps: int, *, batch_size: int = 64,
-          lr: float = 2e-3, optimizer: str = "adam", clip: float | None = None,
-          eval_every: int = 100, eval_batch: int = 512, target: float | None = None,
-          seed: int = 0, device: torch.device | str | None = None,
-          progress: bool = True) -> History:
+def train(
+    model: SequenceModel,
+    task: Task,
+    steps: int,
+    *,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    optimizer: str = "adam",
+    clip: float | None = None,
+    eval_every: int = 100,
+    eval_batch: int = 512,
+    target: float | None = None,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+) -> History:
     """Train ``model`` on fresh batches of ``task`` and return its ``History``.
 
     * ``clip``: rescale the gradient to this norm when it is larger (none by default).
@@ -69,8 +80,13 @@ def train(model: SequenceModel, task: Task, steps: int, *, batch_size: int = 64,
     start = time.perf_counter()
     # progress=False silences the bar; otherwise tqdm decides (TQDM_DISABLE=1 silences it too).
     quiet = {} if progress else {"disable": True}
-    bar = tqdm(range(1, steps + 1), desc=f"{model.cell} on {task.name}", mininterval=0.5,
-               leave=False, **quiet)
+    bar = tqdm(
+        range(1, steps + 1),
+        desc=f"{model.cell} on {task.name}",
+        mininterval=0.5,
+        leave=False,
+        **quiet,
+    )
     for step in bar:
         x, y = (t.to(device, non_blocking=True) for t in task.sample(batch_size, data))
         loss = task.loss(model(x), y)
@@ -89,7 +105,9 @@ def train(model: SequenceModel, task: Task, steps: int, *, batch_size: int = 64,
             history.eval_step.append(step)
             history.eval_metric.append(metric)
             bar.set_postfix({task.metric_name: f"{metric:.4g}"})
-            if target is not None and (metric >= target if task.higher_is_better else metric <= target):
+            if target is not None and (
+                metric >= target if task.higher_is_better else metric <= target
+            ):
                 history.stopped = f"target reached at step {step}"
                 break
     history.seconds = time.perf_counter() - start

@@ -1,0 +1,102 @@
+"""The built HTML book: every page, nothing from another host, launch buttons right."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+import yaml
+
+from conftest import BOOK, chapter_notebooks
+
+pytestmark = pytest.mark.book
+CONFIG = yaml.safe_load((BOOK / "_config.yml").read_text())
+REPO_URL = CONFIG["repository"]["url"].rstrip("/")
+OWNER_REPO = REPO_URL.removeprefix("https://github.com/")
+
+
+class Resources(HTMLParser):
+    """Collects what a page *loads*: script/img/source/iframe src and stylesheet/font hrefs."""
+
+    def __init__(self):
+        super().__init__()
+        self.loaded, self.links = [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "img", "source", "iframe", "audio", "video", "embed") and a.get("src"):
+            self.loaded.append(a["src"])
+        if tag == "link" and a.get("href") and (a.get("rel") or "") not in ("canonical",):
+            self.loaded.append(a["href"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+
+
+def _parse(path):
+    parser = Resources()
+    parser.feed(path.read_text())
+    return parser
+
+
+def test_every_page_exists(html_dir):
+    assert (html_dir / "intro.html").exists() and (html_dir / "bibliography.html").exists()
+    for nb in chapter_notebooks():
+        assert (html_dir / "chapters" / f"{nb.stem}.html").exists()
+
+
+def test_no_page_loads_from_another_host(html_dir):
+    for page in html_dir.rglob("*.html"):
+        foreign = [u for u in _parse(page).loaded if re.match(r"(https?:)?//", u)]
+        assert not foreign, f"{page.name} loads {foreign}"
+    for css in html_dir.rglob("*.css"):
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", css.read_text(errors="ignore")), (
+            css.name
+        )
+
+
+def test_math_and_widgets_are_served_locally(html_dir):
+    page = (html_dir / "chapters" / f"{chapter_notebooks()[0].stem}.html").read_text()
+    assert "_static/mathjax/tex-chtml.js" in page
+    assert (html_dir / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
+
+
+def test_launch_and_repository_buttons(html_dir):
+    for nb in chapter_notebooks():
+        links = _parse(html_dir / "chapters" / f"{nb.stem}.html").links
+        path = f"book/chapters/{nb.name}"
+        assert f"https://colab.research.google.com/github/{OWNER_REPO}/blob/main/{path}" in links
+        assert any(
+            u.startswith(f"https://mybinder.org/v2/gh/{OWNER_REPO}/main") and path in u
+            for u in links
+        )
+        assert REPO_URL in links
+        assert any(u.endswith(f"{nb.stem}.ipynb") and "_sources" in u for u in links), (
+            "download .ipynb"
+        )
+
+
+def test_book_niceties(html_dir):
+    page = (html_dir / "intro.html").read_text()
+    assert "copybutton" in page and "theme-switch" in page
+    chapter = (html_dir / "chapters" / f"{chapter_notebooks()[0].stem}.html").read_text()
+    assert re.search(r'<h1><span class="section-number">1\. </span>', chapter), (
+        "chapters are numbered"
+    )
+    bib = (html_dir / "bibliography.html").read_text()
+    assert "Hochreiter" in bib and "Pascanu" in bib
+    assert re.search(r'href="bibliography\.html#id\d+"', page), (
+        "the introduction cites the bibliography"
+    )
+
+
+def test_pages_are_light(html_dir):
+    for page in html_dir.rglob("*.html"):
+        size = page.stat().st_size
+        assert size < 3_000_000, f"{page.name} weighs {size / 1e6:.1f} MB"
+
+
+def test_explorer_pages_choose_frames_not_widget_views(html_dir):
+    for nb in chapter_notebooks():
+        if "rnngrad.explore(" not in nb.read_text():
+            continue
+        page = (html_dir / "chapters" / f"{nb.stem}.html").read_text()
+        assert page.count('class="rnngrad-explorer"') == nb.read_text().count("rnngrad.explore(")

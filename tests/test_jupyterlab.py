@@ -1,0 +1,97 @@
+"""The live explorer in a real client: JupyterLab on 127.0.0.1, driven by headless Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import chapter_notebooks
+
+pytestmark = pytest.mark.browser
+TOKEN = "gradients-through-time-test"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab")
+    chapter = next(nb for nb in chapter_notebooks() if "rnngrad.explore(" in nb.read_text())
+    shutil.copy(chapter, root / chapter.name)
+    port = _free_port()
+    log = (root / "lab.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={TOKEN}",
+            f"--ServerApp.root_dir={root}",
+            "--allow-root",
+            "--LabApp.news_url=None",
+            "--LabApp.extension_manager=readonly",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "TQDM_DISABLE": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        if server.poll() is not None:
+            break
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        server.kill()
+        pytest.fail("JupyterLab did not start: " + Path(log.name).read_text()[-2000:])
+    yield url, chapter.name
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def test_live_slider_redraws_the_figure(browser, lab):
+    url, name = lab
+    page = browser.new_page()
+    page.goto(f"{url}/lab/tree/{name}?token={TOKEN}", wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    page.click("text=Run", timeout=30_000)  # the Run menu
+    page.click("text=Run All Cells")
+    # The first explorer: a widget box holding sliders and the image they redraw.
+    box = page.locator(".widget-vbox", has=page.locator(".widget-slider")).first
+    box.wait_for(state="attached", timeout=240_000)
+    box.scroll_into_view_if_needed()
+    image = box.locator("img").first
+    image.wait_for(timeout=60_000)
+    before = image.get_attribute("src")
+    readout = box.locator(".widget-readout").first
+    value_before = readout.inner_text()
+    box.locator(".noUi-handle").first.focus()
+    page.keyboard.press("ArrowLeft")
+    for _ in range(120):  # the kernel redraws; the image's blob URL changes
+        if image.get_attribute("src") != before:
+            break
+        page.wait_for_timeout(500)
+    assert image.get_attribute("src") != before, "moving the slider did not redraw the figure"
+    assert readout.inner_text() != value_before
+    shots = Path(__file__).resolve().parents[1] / "book" / "_build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "jupyterlab_explorer.png"))
+    page.close()
