@@ -54,8 +54,7 @@ test: setup sysdeps-browser sysdeps-tex lint book pdf
 	$(VENV)/bin/pytest -q -ra
 
 bench: setup
-	$(PY) benchmarks/train_step.py
-	$(PY) benchmarks/probe_cost.py
+	cd benchmarks && ../$(PY) train_step.py && ../$(PY) fused_vs_cells.py && ../$(PY) adding_t100.py
 
 clean:
 	rm -rf book/_build

@@ -54,11 +54,8 @@ def probe(
         hs, cs = [], []
         for x_t in seq:
             state = step(x_t, state)
-            h = state[0] if lstm else state
-            h.retain_grad()
-            hs.append(h)
+            hs.append(state[0] if lstm else state)
             if lstm:
-                state[1].retain_grad()
                 cs.append(state[1])
         seq = torch.stack(hs)
     loss = task.loss(model.readout(seq.transpose(0, 1)), y)
@@ -66,22 +63,23 @@ def probe(
     if jacobians:
         jac = _jacobians_to_last(hs)
         sv = torch.linalg.svdvals(jac)
-    model.zero_grad(set_to_none=True)
-    loss.backward()
+    # Gradients with respect to the states only: the parameters' .grad stay untouched, and
+    # autograd skips the weight-gradient work a training step would do.
+    grads = torch.autograd.grad(loss, hs + cs, allow_unused=True, materialize_grads=True)
     return Trace(
-        h=torch.stack(hs, dim=1).detach(),
-        dL_dh=_grads(hs),
+        h=_batch_first(hs),
+        dL_dh=_batch_first(grads[: len(hs)]),
         loss=loss.item(),
-        c=torch.stack(cs, dim=1).detach() if lstm else None,
-        dL_dc=_grads(cs) if lstm else None,
+        c=_batch_first(cs) if lstm else None,
+        dL_dc=_batch_first(grads[len(hs) :]) if lstm else None,
         jacobians=jac,
         singular_values=sv,
     )
 
 
-def _grads(states: list[Tensor]) -> Tensor:
-    """The retained .grad of each state, stacked batch first: (B, T, H)."""
-    return torch.stack([s.grad for s in states], dim=1).detach()
+def _batch_first(states: list[Tensor] | tuple[Tensor, ...]) -> Tensor:
+    """Per-step tensors (B, H) stacked into (B, T, H), detached from the graph."""
+    return torch.stack(list(states), dim=1).detach()
 
 
 def _jacobians_to_last(hs: list[Tensor]) -> Tensor:
