@@ -15,6 +15,7 @@ from conftest import chapter_notebooks
 
 pytestmark = pytest.mark.browser
 TOKEN = "gradients-through-time-test"
+SHOTS = Path(__file__).resolve().parents[1] / "book" / "_build" / "screenshots"
 
 
 def _free_port() -> int:
@@ -68,15 +69,27 @@ def lab(tmp_path_factory):
 
 def test_live_slider_redraws_the_figure(browser, lab):
     url, name = lab
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page()
     page.goto(f"{url}/lab/tree/{name}?token={TOKEN}", wait_until="domcontentloaded")
     page.wait_for_selector(".jp-Notebook", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    page.click("text=Run", timeout=30_000)  # the Run menu
-    page.click("text=Run All Cells")
+    # JupyterLab sometimes asks which kernel to start; the notebook's own (python3) is preselected.
+    select = page.get_by_role("button", name="Select", exact=True)
+    for _ in range(20):
+        if select.is_visible():
+            select.click()
+            break
+        page.wait_for_timeout(250)
+    page.get_by_role("menuitem", name="Run", exact=True).click(timeout=30_000)
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     # The first explorer: a widget box holding sliders and the image they redraw.
     box = page.locator(".widget-vbox", has=page.locator(".widget-slider")).first
-    box.wait_for(state="attached", timeout=240_000)
+    try:
+        box.wait_for(state="attached", timeout=240_000)
+    except Exception:
+        page.screenshot(path=str(SHOTS / "jupyterlab_failure.png"))
+        raise
     box.scroll_into_view_if_needed()
     image = box.locator("img").first
     image.wait_for(timeout=60_000)
@@ -91,7 +104,5 @@ def test_live_slider_redraws_the_figure(browser, lab):
         page.wait_for_timeout(500)
     assert image.get_attribute("src") != before, "moving the slider did not redraw the figure"
     assert readout.inner_text() != value_before
-    shots = Path(__file__).resolve().parents[1] / "book" / "_build" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / "jupyterlab_explorer.png"))
+    page.screenshot(path=str(SHOTS / "jupyterlab_explorer.png"))
     page.close()

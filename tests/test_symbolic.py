@@ -59,3 +59,32 @@ def test_forget_product():
     assert float(symbolic.forget_product(1, 10)) == pytest.approx((1 / (1 + math.exp(-1))) ** 10)
     with pytest.raises(ValueError, match="steps"):
         symbolic.scalar_rnn(0)
+
+
+def test_matrix_rnn_jacobian_is_the_product_of_step_factors():
+    W, h0, us, jacobian, factors = symbolic.matrix_rnn(2, 3)
+    g = torch.Generator().manual_seed(7)
+    w = torch.randn(2, 2, generator=g, dtype=torch.float64)
+    h_start = torch.randn(2, generator=g, dtype=torch.float64)
+    u = [torch.randn(2, generator=g, dtype=torch.float64) for _ in us]
+    values = {W[i, j]: float(w[i, j]) for i in range(2) for j in range(2)}
+    values |= {h0[i]: float(h_start[i]) for i in range(2)}
+    values |= {us[t][i]: float(u[t][i]) for t in range(3) for i in range(2)}
+
+    def run(h):
+        for ut in u:
+            h = torch.tanh(w @ h + ut)
+        return h
+
+    expected = torch.autograd.functional.jacobian(run, h_start)
+    got = torch.tensor(jacobian.subs(values).evalf().tolist(), dtype=torch.float64)
+    torch.testing.assert_close(got, expected, atol=1e-12, rtol=1e-12)
+    product = sp.eye(2)
+    for factor in factors:
+        product = factor * product  # latest step on the left
+    torch.testing.assert_close(
+        torch.tensor(product.subs(values).evalf().tolist(), dtype=torch.float64),
+        expected,
+        atol=1e-12,
+        rtol=1e-12,
+    )

@@ -184,3 +184,69 @@ def gradient_norm_figure(norms: dict[str, np.ndarray], title: str = "") -> Figur
     ax.set_title(title)
     ax.legend()
     return fig
+
+
+def unrolled_graph_figure(steps: int = 4) -> Figure:
+    """The RNN unrolled in time: inputs, hidden states, the loss, and the backward path."""
+    fig = Figure(figsize=(7.2, 2.8), layout="constrained")
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.set_xlim(-0.8, steps + 1.2)
+    ax.set_ylim(-0.9, 2.3)
+    arrow = dict(arrowstyle="-|>", color="#444444", lw=1.2, shrinkA=14, shrinkB=14)
+    back = dict(
+        arrowstyle="-|>",
+        color=COLORS["rnn"],
+        lw=1.4,
+        ls="--",
+        shrinkA=14,
+        shrinkB=14,
+        connectionstyle="arc3,rad=-0.35",
+    )
+    for t in range(steps + 1):
+        ax.text(
+            t,
+            1,
+            f"$h_{t}$" if t < steps else "$h_T$",
+            ha="center",
+            va="center",
+            fontsize=12,
+            bbox=dict(boxstyle="circle,pad=0.35", fc="#e8f0fb", ec=COLORS["lstm"]),
+        )
+        if t > 0:
+            label = f"$x_{t}$" if t < steps else "$x_T$"
+            ax.text(
+                t,
+                -0.45,
+                label,
+                ha="center",
+                va="center",
+                fontsize=11,
+                bbox=dict(boxstyle="square,pad=0.3", fc="#f4f4f4", ec="#888888"),
+            )
+            ax.annotate("", (t, 1), (t, -0.45), arrowprops=arrow)
+            ax.text(t + 0.08, 0.28, "$U$", fontsize=9, color="#444444")
+            ax.annotate("", (t, 1), (t - 1, 1), arrowprops=arrow)
+            ax.text(t - 0.55, 1.1, "$W$", fontsize=9, color="#444444")
+            ax.annotate("", (t - 1, 1), (t, 1), arrowprops=back)
+    ax.text(
+        steps + 1,
+        1,
+        "$L$",
+        ha="center",
+        va="center",
+        fontsize=12,
+        bbox=dict(boxstyle="round,pad=0.35", fc="#fde8e8", ec=COLORS["rnn"]),
+    )
+    ax.annotate("", (steps + 1, 1), (steps, 1), arrowprops=arrow)
+    ax.annotate("", (steps, 1), (steps + 1, 1), arrowprops=back)
+    ax.text(
+        steps / 2,
+        2.0,
+        r"backward: $\partial L/\partial h_{t-1} = W^\top \mathrm{diag}(\phi'(a_t))\,"
+        r"\partial L/\partial h_t$",
+        ha="center",
+        color=COLORS["rnn"],
+        fontsize=10,
+    )
+    return fig

@@ -30,6 +30,31 @@ def scalar_rnn(steps: int):
     return (w, u, b, h0, xs), hs, grad, factors
 
 
+def matrix_rnn(n: int = 2, steps: int = 2):
+    """An n-dimensional tanh RNN h_t = tanh(W h_{t-1} + u_t) unrolled ``steps`` times.
+
+    Returns ``(W, h0, us, jacobian, factors)``: the symbols, dh_T/dh_0 as SymPy's Jacobian,
+    and the per-step factors diag(1 - h_t^2) W, whose product (latest step on the left)
+    it equals. The gradient of a loss flows the other way: dL/dh_{t-1} = W^T diag(1 - h_t^2) dL/dh_t.
+    """
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    W = sp.Matrix(n, n, lambda i, j: sp.Symbol(f"w_{i + 1}{j + 1}", real=True))
+    h0 = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"h_0{i + 1}", real=True))
+    us = [
+        sp.Matrix(n, 1, lambda i, _, t=t: sp.Symbol(f"u_{t}{i + 1}", real=True))
+        for t in range(1, steps + 1)
+    ]
+    h, factors = h0, []
+    for u in us:
+        h = (W * h + u).applyfunc(sp.tanh)
+        factors.append(sp.diag(*[1 - hi**2 for hi in h]) * W)
+    jacobian = h.jacobian(h0)
+    return W, h0, us, jacobian, factors
+
+
 def activation_derivative_maxima() -> dict[str, sp.Expr]:
     """max tanh'(a) and max sigmoid'(a) over real a (the gamma of the vanishing bound)."""
     a = sp.symbols("a", real=True)
