@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -78,14 +79,15 @@ def train(
     opt = OPTIMIZERS[optimizer](model.parameters(), lr=lr)
     history = History()
     start = time.perf_counter()
-    # progress=False silences the bar; otherwise tqdm decides (TQDM_DISABLE=1 silences it too).
-    quiet = {} if progress else {"disable": True}
+    # tqdm.notebook ignores the TQDM_DISABLE variable, so it is read here: the book's build
+    # sets it, and the pages show no frozen progress bars.
+    quiet = not progress or os.environ.get("TQDM_DISABLE", "0").lower() not in ("", "0", "false")
     bar = tqdm(
         range(1, steps + 1),
         desc=f"{model.cell} on {task.name}",
         mininterval=0.5,
         leave=False,
-        **quiet,
+        disable=quiet,
     )
     for step in bar:
         x, y = (t.to(device, non_blocking=True) for t in task.sample(batch_size, data))
