@@ -100,3 +100,23 @@ def test_explorer_pages_choose_frames_not_widget_views(html_dir):
             continue
         page = (html_dir / "chapters" / f"{nb.stem}.html").read_text()
         assert page.count('class="rnngrad-explorer"') == nb.read_text().count("rnngrad.explore(")
+
+
+def test_figures_keep_a_white_background_for_dark_mode(html_dir):
+    """Figures are drawn on white, so they stay readable when the reader picks dark mode."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    for nb in chapter_notebooks():
+        page = (html_dir / "chapters" / f"{nb.stem}.html").read_text()
+        images = re.findall(r'<img[^>]+src="(\.\./_images/[^"]+\.png)"', page)  # cell outputs
+        inline = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)[:3]
+        assert images or inline
+        for src in images:
+            corner = Image.open(html_dir / "chapters" / src).convert("RGB").getpixel((1, 1))
+            assert min(corner) > 240, f"{src} has a non-white background {corner}"
+        for data in inline:
+            corner = Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB").getpixel((1, 1))
+            assert min(corner) > 240
