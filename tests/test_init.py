@@ -87,3 +87,19 @@ def test_bad_arguments():
         chrono_init_(nn.LSTM(2, 3), 1)
     with pytest.raises(ValueError, match="n must be"):
         scaled_orthogonal(0)
+
+
+def test_update_bias_sets_the_gru_update_gate():
+    from rnngrad import set_update_bias_
+    from rnngrad.cells import gru_step, layer_parameters
+
+    gru = nn.GRU(2, 3)
+    with torch.no_grad():
+        for p in gru.parameters():
+            p.zero_()
+    set_update_bias_(gru, 2.0)
+    # Zero weights, zero input: z = sigma(2), n = 0, so h_t = z * h_{t-1}.
+    h = gru_step(torch.zeros(1, 2), torch.ones(1, 3), *layer_parameters(gru, 0))
+    torch.testing.assert_close(h.detach(), torch.full((1, 3), 1 / (1 + math.exp(-2.0))))
+    with pytest.raises(ValueError, match="needs a GRU"):
+        set_update_bias_(nn.LSTM(2, 3), 1.0)

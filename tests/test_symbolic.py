@@ -88,3 +88,37 @@ def test_matrix_rnn_jacobian_is_the_product_of_step_factors():
         atol=1e-12,
         rtol=1e-12,
     )
+
+
+def test_scalar_gru_hidden_jacobian_matches_pytorch_gru():
+    s, total, direct, indirect = symbolic.scalar_gru()
+    g = torch.Generator().manual_seed(3)
+    values = {v: float(torch.randn((), generator=g)) for v in s.values()}
+    p = {k: values[v] for k, v in s.items()}
+    cell = torch.nn.GRUCell(1, 1).double()
+    with torch.no_grad():  # PyTorch's layout: rows r, z, n
+        cell.weight_ih.copy_(torch.tensor([[p["u_r"]], [p["u_z"]], [p["u_n"]]]))
+        cell.weight_hh.copy_(torch.tensor([[p["w_r"]], [p["w_z"]], [p["w_n"]]]))
+        cell.bias_ih.copy_(torch.tensor([0.0, 0.0, p["b_in"]]))
+        cell.bias_hh.copy_(torch.tensor([p["b_r"], p["b_z"], p["b_hn"]]))
+    h_prev = torch.tensor([[p["h_prev"]]], dtype=torch.float64, requires_grad=True)
+    h = cell(torch.tensor([[p["x"]]], dtype=torch.float64), h_prev)
+    h.backward()
+    assert float(total.subs(values)) == pytest.approx(h_prev.grad.item(), rel=1e-12)
+    assert float((total - direct - indirect).subs(values)) == pytest.approx(0.0, abs=1e-14)
+    z = torch.sigmoid(
+        torch.tensor(p["u_z"] * p["x"] + p["w_z"] * p["h_prev"] + p["b_z"], dtype=torch.float64)
+    )
+    assert float(direct.subs(values)) == pytest.approx(z.item(), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "cell, module", [("rnn", torch.nn.RNN), ("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU)]
+)
+@pytest.mark.parametrize("d, H, layers", [(1, 1, 1), (3, 8, 1), (10, 64, 2), (7, 5, 3)])
+def test_parameter_counts_match_pytorch(cell, module, d, H, layers):
+    formula, (sd, sH) = symbolic.parameter_count(cell, layers)
+    expected = sum(p.numel() for p in module(d, H, num_layers=layers).parameters())
+    assert formula.subs({sd: d, sH: H}) == expected
+    with pytest.raises(ValueError, match="unknown cell"):
+        symbolic.parameter_count("transformer")

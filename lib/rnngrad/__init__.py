@@ -24,6 +24,7 @@ from .init import (
     scaled_orthogonal,
     set_forget_bias_,
     set_recurrent_singular_values_,
+    set_update_bias_,
     with_singular_values,
 )
 from .model import SequenceModel, make_model
@@ -64,6 +65,7 @@ __all__ = [
     "seed_everything",
     "set_forget_bias_",
     "set_recurrent_singular_values_",
+    "set_update_bias_",
     "set_threads",
     "step_function",
     "train",

@@ -94,6 +94,25 @@ def set_forget_bias_(module: nn.Module, value: float, layer: int | None = None) 
 
 
 @torch.no_grad()
+def set_update_bias_(module: nn.Module, value: float) -> nn.Module:
+    """Make the GRU update gate's total bias (b_iz + b_hz) equal ``value`` in every layer.
+    Gate order r, z, n: the update slice is rows [H, 2H). In PyTorch's convention z keeps
+    the old state, so a positive bias plays the role of the LSTM's forget bias."""
+    if cell_type(module) != "gru":
+        raise ValueError(f"an update-gate bias needs a GRU, got {type(module).__name__}")
+    if not math.isfinite(value):
+        raise ValueError(f"update bias must be finite, got {value}")
+    for k in range(getattr(module, "num_layers", 1)):
+        _, w_hh, b_ih, b_hh = layer_parameters(module, k)
+        if b_ih is None:
+            raise ValueError("the GRU was built with bias=False; it has no update-gate bias")
+        h = w_hh.shape[1]
+        b_ih[h : 2 * h] = value
+        b_hh[h : 2 * h] = 0.0
+    return module
+
+
+@torch.no_grad()
 def chrono_init_(
     module: nn.Module, t_max: int, generator: torch.Generator | None = None
 ) -> nn.Module:

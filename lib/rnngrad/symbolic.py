@@ -106,6 +106,54 @@ def _sigmoid(z):
     return 1 / (1 + sp.exp(-z))
 
 
+def scalar_gru():
+    """dh_t/dh_{t-1} of a scalar GRU in PyTorch's convention, h_t = (1 - z) n + z h_{t-1}.
+
+    Returns ``(symbols, total, direct, indirect)``: ``direct`` = z_t, the update gate's share
+    of the old state (the GRU's counterpart of the LSTM's forget gate), and ``indirect`` the
+    paths through r_t, z_t and n_t, written out by the chain rule (total = direct + indirect).
+    """
+    h_prev, x = sp.symbols("h_{t-1} x_t", real=True)
+    wr, wz, wn, ur, uz, un, br, bz, bin_, bhn = sp.symbols(
+        "w_r w_z w_n u_r u_z u_n b_r b_z b_in b_hn", real=True
+    )
+    r = _sigmoid(ur * x + wr * h_prev + br)
+    z = _sigmoid(uz * x + wz * h_prev + bz)
+    n = sp.tanh(un * x + bin_ + r * (wn * h_prev + bhn))
+    total = sp.diff((1 - z) * n + z * h_prev, h_prev)
+    dn = (1 - n**2) * (r * wn + r * (1 - r) * wr * (wn * h_prev + bhn))
+    indirect = (1 - z) * dn + z * (1 - z) * wz * (h_prev - n)
+    symbols = dict(
+        h_prev=h_prev,
+        x=x,
+        w_r=wr,
+        w_z=wz,
+        w_n=wn,
+        u_r=ur,
+        u_z=uz,
+        u_n=un,
+        b_r=br,
+        b_z=bz,
+        b_in=bin_,
+        b_hn=bhn,
+    )
+    return symbols, total, z, indirect
+
+
+def parameter_count(cell: str, layers: int = 1):
+    """Parameters of ``nn.RNN``/``nn.LSTM``/``nn.GRU`` as a SymPy expression in the input size
+    d and hidden size H: gates x (W_ih: H x d, W_hh: H x H, b_ih, b_hh: H each) in layer one,
+    and the same with d replaced by H in every later layer."""
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}
+    if cell not in gates:
+        raise ValueError(f"unknown cell {cell!r}; expected one of {sorted(gates)}")
+    if not isinstance(layers, int) or layers < 1:
+        raise ValueError(f"layers must be a positive int, got {layers!r}")
+    d, H = sp.symbols("d H", positive=True, integer=True)
+    one_layer = lambda inputs: gates[cell] * (H * inputs + H * H + 2 * H)  # noqa: E731
+    return sp.expand(one_layer(d) + (layers - 1) * one_layer(H)), (d, H)
+
+
 def forget_product(bias, steps):
     """sigma(b_f)^T: how much of c_0 reaches c_T along the direct path with zero weights."""
     return _sigmoid(sp.sympify(bias)) ** steps
