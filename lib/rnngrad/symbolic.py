@@ -74,32 +74,26 @@ def scalar_lstm():
     ``direct`` = f_t (the constant error carousel when f_t = 1), and ``indirect`` the three
     paths through h_{t-1}, written out by the chain rule (total = direct + indirect).
     """
-    c_prev, o_prev, x = sp.symbols("c_{t-1} o_{t-1} x_t", real=True)
-    wi, wf, wg, ui, uf, ug, bi, bf, bg = sp.symbols(
-        "w_i w_f w_g u_i u_f u_g b_i b_f b_g", real=True
+    s = _symbols(
+        "c_prev=c_{t-1}", "o_prev=o_{t-1}", "x=x_t", *"w_i w_f w_g u_i u_f u_g b_i b_f b_g".split()
     )
-    h_prev = o_prev * sp.tanh(c_prev)
-    i = _sigmoid(wi * h_prev + ui * x + bi)
-    f = _sigmoid(wf * h_prev + uf * x + bf)
-    g = sp.tanh(wg * h_prev + ug * x + bg)
-    total = sp.diff(f * c_prev + i * g, c_prev)
-    dh = o_prev * (1 - sp.tanh(c_prev) ** 2)  # dh_{t-1}/dc_{t-1}
-    indirect = dh * (c_prev * f * (1 - f) * wf + g * i * (1 - i) * wi + i * (1 - g**2) * wg)
-    symbols = dict(
-        c_prev=c_prev,
-        o_prev=o_prev,
-        x=x,
-        w_i=wi,
-        w_f=wf,
-        w_g=wg,
-        u_i=ui,
-        u_f=uf,
-        u_g=ug,
-        b_i=bi,
-        b_f=bf,
-        b_g=bg,
+    h_prev = s["o_prev"] * sp.tanh(s["c_prev"])
+    gate = lambda k: s[f"w_{k}"] * h_prev + s[f"u_{k}"] * s["x"] + s[f"b_{k}"]  # noqa: E731
+    i, f, g = _sigmoid(gate("i")), _sigmoid(gate("f")), sp.tanh(gate("g"))
+    total = sp.diff(f * s["c_prev"] + i * g, s["c_prev"])
+    dh = s["o_prev"] * (1 - sp.tanh(s["c_prev"]) ** 2)  # dh_{t-1}/dc_{t-1}
+    indirect = dh * (
+        s["c_prev"] * f * (1 - f) * s["w_f"]
+        + g * i * (1 - i) * s["w_i"]
+        + i * (1 - g**2) * s["w_g"]
     )
-    return symbols, total, f, indirect
+    return s, total, f, indirect
+
+
+def _symbols(*specs: str) -> dict[str, sp.Symbol]:
+    """Real symbols keyed by a Python name: ``"x=x_t"`` prints as x_t, ``"w_f"`` as itself."""
+    pairs = [spec.split("=") if "=" in spec else (spec, spec) for spec in specs]
+    return {key: sp.Symbol(name, real=True) for key, name in pairs}
 
 
 def _sigmoid(z):
@@ -113,31 +107,16 @@ def scalar_gru():
     of the old state (the GRU's counterpart of the LSTM's forget gate), and ``indirect`` the
     paths through r_t, z_t and n_t, written out by the chain rule (total = direct + indirect).
     """
-    h_prev, x = sp.symbols("h_{t-1} x_t", real=True)
-    wr, wz, wn, ur, uz, un, br, bz, bin_, bhn = sp.symbols(
-        "w_r w_z w_n u_r u_z u_n b_r b_z b_in b_hn", real=True
-    )
-    r = _sigmoid(ur * x + wr * h_prev + br)
-    z = _sigmoid(uz * x + wz * h_prev + bz)
-    n = sp.tanh(un * x + bin_ + r * (wn * h_prev + bhn))
+    s = _symbols("h_prev=h_{t-1}", "x=x_t", *"w_r w_z w_n u_r u_z u_n b_r b_z b_in b_hn".split())
+    h_prev, x = s["h_prev"], s["x"]
+    r = _sigmoid(s["u_r"] * x + s["w_r"] * h_prev + s["b_r"])
+    z = _sigmoid(s["u_z"] * x + s["w_z"] * h_prev + s["b_z"])
+    hidden_n = s["w_n"] * h_prev + s["b_hn"]  # the part of n the reset gate scales
+    n = sp.tanh(s["u_n"] * x + s["b_in"] + r * hidden_n)
     total = sp.diff((1 - z) * n + z * h_prev, h_prev)
-    dn = (1 - n**2) * (r * wn + r * (1 - r) * wr * (wn * h_prev + bhn))
-    indirect = (1 - z) * dn + z * (1 - z) * wz * (h_prev - n)
-    symbols = dict(
-        h_prev=h_prev,
-        x=x,
-        w_r=wr,
-        w_z=wz,
-        w_n=wn,
-        u_r=ur,
-        u_z=uz,
-        u_n=un,
-        b_r=br,
-        b_z=bz,
-        b_in=bin_,
-        b_hn=bhn,
-    )
-    return symbols, total, z, indirect
+    dn = (1 - n**2) * (r * s["w_n"] + r * (1 - r) * s["w_r"] * hidden_n)
+    indirect = (1 - z) * dn + z * (1 - z) * s["w_z"] * (h_prev - n)
+    return s, total, z, indirect
 
 
 def parameter_count(cell: str, layers: int = 1):
