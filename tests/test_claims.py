@@ -18,27 +18,31 @@ def test_saturation_turns_exploding_into_vanishing():
 
 
 def test_clipping_rescues_the_exploding_relu_rnn():
-    """Part I, ch. 2: without clipping the run ends non-finite; with clipping it trains."""
+    """Part I, ch. 2: unclipped runs spike (or end non-finite); clipped runs all train.
+    Which unclipped run breaks, and when, depends on rounding, so the claim is over seeds."""
     task = rnngrad.EchoSeries(T=50, delay=10)
-    histories = {}
+    runs = {}
     for clip in (None, 1.0):
-        torch.manual_seed(0)
-        model = rnngrad.make_model("rnn", task, hidden_size=32, nonlinearity="relu")
-        rnngrad.set_recurrent_singular_values_(
-            model.rnn, 1.1, generator=torch.Generator().manual_seed(0)
-        )
-        histories[clip] = rnngrad.train(
-            model,
-            task,
-            steps=300,
-            lr=0.03,
-            optimizer="sgd",
-            clip=clip,
-            progress=False,
-            device="cpu",
-        )
-    assert histories[None].diverged
-    assert not histories[1.0].diverged and histories[1.0].final_metric < task.baseline
+        for seed in range(3):
+            torch.manual_seed(seed)
+            model = rnngrad.make_model("rnn", task, hidden_size=32, nonlinearity="relu")
+            rnngrad.set_recurrent_singular_values_(
+                model.rnn, 1.1, generator=torch.Generator().manual_seed(seed)
+            )
+            runs[clip, seed] = rnngrad.train(
+                model,
+                task,
+                steps=300,
+                lr=0.03,
+                optimizer="sgd",
+                clip=clip,
+                seed=seed,
+                progress=False,
+                device="cpu",
+            )
+    assert any(runs[None, s].diverged or max(runs[None, s].grad_norm) > 1e3 for s in range(3))
+    assert not any(runs[1.0, s].diverged for s in range(3))
+    assert all(runs[1.0, s].final_metric < task.baseline for s in range(3))
 
 
 def test_forget_bias_decides_whether_the_gradient_reaches_the_subject():
