@@ -50,18 +50,27 @@ def test_unroll_matches_fused_module(kind, seed, dtype):
         torch.testing.assert_close(mine, theirs, atol=tol * 10, rtol=tol * 10)
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
-def test_step_matches_pytorch_cell(kind):
+def test_step_matches_pytorch_cell(kind, dtype):
+    """One step of the textbook cell against nn.RNNCell/LSTMCell/GRUCell: outputs and the
+    gradients of every parameter."""
     torch.manual_seed(3)
-    cell = CELLS[kind](4, 6).double()
-    x, h = torch.randn(5, 4, dtype=torch.float64), torch.randn(5, 6, dtype=torch.float64)
+    cell = CELLS[kind](4, 6).to(dtype)
+    x, h = torch.randn(5, 4, dtype=dtype), torch.randn(5, 6, dtype=dtype)
     state = (h, torch.randn_like(h)) if kind == "lstm" else h
-    theirs = cell(x, state)
-    mine = step_function(cell)(x, state)
-    for a, b in zip(
-        mine if kind == "lstm" else [mine], theirs if kind == "lstm" else [theirs], strict=True
-    ):
-        torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-12)
+    outputs = {}
+    for name, fn in (("pytorch", cell), ("textbook", step_function(cell))):
+        cell.zero_grad()
+        out = fn(x, state)
+        out = list(out) if kind == "lstm" else [out]
+        sum(o.sin().sum() for o in out).backward()
+        outputs[name] = (out, _grads(cell))
+    tol = TOL[dtype]
+    for a, b in zip(*(outputs[n][0] for n in ("textbook", "pytorch")), strict=True):
+        torch.testing.assert_close(a, b, atol=tol, rtol=tol)
+    for a, b in zip(*(outputs[n][1] for n in ("textbook", "pytorch")), strict=True):
+        torch.testing.assert_close(a, b, atol=tol * 10, rtol=tol * 10)
 
 
 def test_bias_free_modules():
