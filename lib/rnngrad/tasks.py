@@ -39,10 +39,6 @@ class Task:
     def metric(self, pred: Tensor, y: Tensor) -> float:
         return float(self.loss(pred, y))
 
-    def solved(self, metric: float, tolerance: float = 0.1) -> bool:
-        """The metric beats the baseline by a clear margin (a tenth of the baseline's loss)."""
-        return metric < tolerance * self.baseline
-
 
 @dataclass
 class AddingProblem(Task):
@@ -179,9 +175,6 @@ class AgreementTask(Task):
 
     def metric(self, pred, y):
         return float((pred.argmax(-1) == y).float().mean())
-
-    def solved(self, metric, tolerance=0.1):
-        return metric >= 1 - tolerance / 2
 
 
 @dataclass
