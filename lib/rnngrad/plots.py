@@ -71,8 +71,9 @@ def singular_value_figure(
     steps: int = 60,
     seed: int = 0,
 ) -> Figure:
-    """||dh_t/dh_0|| over t for a linear and a tanh RNN whose recurrent matrix has singular
-    values spread from sigma_1 to sigma_2 (n of them), with the bound sigma_max^t."""
+    """||dh_t/dh_0|| over t for a linear and a tanh RNN whose n x n recurrent matrix has
+    singular values spread from sigma_1 to sigma_2, with the bound sigma_max^t."""
+    n = int(round(n))  # a slider hands over floats
     g = torch.Generator().manual_seed(seed)
     w = with_singular_values(np.linspace(sigma_1, sigma_2, n), generator=g)
     t = np.arange(1, steps + 1)
@@ -104,7 +105,8 @@ def singular_value_figure(
     ax.set_xlabel("steps back in time $t$")
     ax.set_ylabel(r"$\|\partial h_t / \partial h_0\|_2$")
     ax.set_title(
-        rf"$\sigma_1={sigma_1:.2f}$, $\sigma_2={sigma_2:.2f}$, input scale {input_scale:.1f}"
+        rf"${n}\times{n}$: $\sigma_1={sigma_1:.2f}$, $\sigma_2={sigma_2:.2f}$, "
+        f"input scale {input_scale:.2f}"
     )
     ax.legend(loc="lower left", fontsize=8)
     return fig
