@@ -28,13 +28,18 @@ def _split_run(model, x, t):
     return h, c, out
 
 
+def _float64_setup(cell, task, hidden_size, batch, data_seed):
+    """A seeded float64 model for ``task`` and one float64 batch of it."""
+    torch.manual_seed(0)
+    model = make_model(cell, task, hidden_size=hidden_size).double()
+    x, y = task.sample(batch, torch.Generator().manual_seed(data_seed))
+    return model, x.double(), y.double() if y.is_floating_point() else y
+
+
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_dL_dh_matches_fused_autograd(cell):
-    torch.manual_seed(0)
     task = AddingProblem(T=12)
-    model = make_model(cell, task, hidden_size=5).double()
-    x, y = task.sample(3, torch.Generator().manual_seed(1))
-    x, y = x.double(), y.double()
+    model, x, y = _float64_setup(cell, task, hidden_size=5, batch=3, data_seed=1)
     trace = probe(model, task, x, y)
     for t in (0, 5, 11):
         h, c, out = _split_run(model, x, t)
@@ -53,13 +58,11 @@ def test_dL_dh_matches_fused_autograd(cell):
 
 def test_dL_dh_per_step_task():
     """Many-to-many read-out (copy task): every step's output feeds the loss."""
-    torch.manual_seed(0)
     task = CopyTask(T=3)
-    model = make_model("gru", task, hidden_size=6).double()
-    x, y = task.sample(2, torch.Generator().manual_seed(0))
-    trace = probe(model, task, x.double(), y)
+    model, x, y = _float64_setup("gru", task, hidden_size=6, batch=2, data_seed=0)
+    trace = probe(model, task, x, y)
     # Independent: differentiate the fused model's loss w.r.t. its own per-step outputs.
-    out, _ = model.rnn(x.double())
+    out, _ = model.rnn(x)
     out.retain_grad()
     task.loss(model.head(out), y).backward()
     # The last step only feeds the read-out, so both must agree there.
@@ -69,12 +72,9 @@ def test_dL_dh_per_step_task():
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_jacobians_match_functional_jacobian(cell):
-    torch.manual_seed(0)
     task = AddingProblem(T=8)
-    model = make_model(cell, task, hidden_size=4).double()
-    x, y = task.sample(2, torch.Generator().manual_seed(2))
-    x = x.double()
-    trace = probe(model, task, x, y.double(), jacobians=True)
+    model, x, y = _float64_setup(cell, task, hidden_size=4, batch=2, data_seed=2)
+    trace = probe(model, task, x, y, jacobians=True)
     lstm = cell == "lstm"
     for t in (0, 3, 7):
         with torch.no_grad():
