@@ -6,7 +6,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rnngrad import AddingProblem, AgreementTask, CopyTask, EchoSeries, make_task
+from rnngrad import (
+    AddingProblem,
+    AgreementTask,
+    CopyTask,
+    EchoSeries,
+    SeasonalSeries,
+    ToneTask,
+    WordSenseTask,
+    make_task,
+)
 from rnngrad.tasks import OBJECTS_PLURAL, PLURAL, VOCAB
 
 PLURAL_WORDS = {*PLURAL, *OBJECTS_PLURAL}
@@ -49,10 +58,10 @@ def test_agreement_sentences_and_attractors():
     subject = ids[:, 1]
     plural_subject = torch.tensor([VOCAB[int(i)] in PLURAL_WORDS for i in subject])
     assert torch.equal(plural_subject.long(), y)
-    # The noun nearest the verb always has the other number: a "nearest noun" rule scores 0.
-    nearest = ids[:, -2]
-    nearest_plural = torch.tensor([VOCAB[int(i)] in PLURAL_WORDS for i in nearest])
-    assert (nearest_plural != plural_subject).all()
+    # The nouns in between carry no information: a "nearest noun" rule is at chance.
+    for position in (-2, -6):
+        noun_plural = torch.tensor([VOCAB[int(i)] in PLURAL_WORDS for i in ids[:, position]])
+        assert 0.45 < (noun_plural == plural_subject).float().mean() < 0.55
     assert 0.45 < y.float().mean() < 0.55
     assert task.metric(torch.zeros(1000, 2), y) == pytest.approx(1 - y.float().mean().item())
     assert task.loss(torch.zeros(1000, 2), y).item() == pytest.approx(task.baseline)
@@ -84,3 +93,38 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="delay must be <= T"):
         EchoSeries(T=5, delay=9)
     assert isinstance(make_task("copy", T=5), CopyTask)
+
+
+def test_word_sense_cue_decides_the_label():
+    from rnngrad.tasks import MONEY_CUES, RIVER_CUES
+
+    task = WordSenseTask(distance=7)
+    x, y = task.sample(500, torch.Generator().manual_seed(0))
+    assert x.shape == (500, task.T, task.input_size) and task.T == task.lead + 8
+    for sample, sense in zip(x, y, strict=True):
+        words = task.sentence(sample)
+        assert words[-1] == "bank" and words[-1 - 7] in (RIVER_CUES if sense else MONEY_CUES)
+        assert not set(words[:-8] + words[-7:-1]) & set(MONEY_CUES + RIVER_CUES)
+    assert 0.4 < y.float().mean() < 0.6
+    assert task.loss(torch.zeros(500, 2), y).item() == pytest.approx(task.baseline)
+
+
+def test_tone_task_pitch_is_in_the_first_segment_only():
+    task = ToneTask(T=20, classes=3, tone_steps=10, noise=0.0)
+    x, y = task.sample(300, torch.Generator().manual_seed(0))
+    assert x.shape == (300, 30, 1)
+    assert x[:, 10:].abs().max() == 0  # silence (no noise asked for)
+    # The dominant frequency of the tone identifies the class.
+    spectrum = torch.fft.rfft(x[:, :10, 0], n=200).abs()
+    peak = spectrum.argmax(-1) / 200
+    freqs = task.frequencies()
+    assert torch.equal((peak[:, None] - freqs).abs().argmin(-1), y)
+
+
+def test_seasonal_series_baselines():
+    task = SeasonalSeries(period=6, cycles=3, noise=0.1)
+    x, y = task.sample(50_000, torch.Generator().manual_seed(0))
+    assert x.shape == (50_000, 18, 1)
+    assert F.mse_loss(x[:, -1, 0], y).item() == pytest.approx(task.naive, rel=0.03)
+    assert F.mse_loss(torch.zeros_like(y), y).item() == pytest.approx(task.baseline, rel=0.03)
+    assert F.mse_loss(x[:, -6, 0], y).item() == pytest.approx(2 * 0.1**2, rel=0.05)

@@ -6,15 +6,19 @@ The library of the book *Gradients Through Time*. One idea per module:
 * ``model``    the fused recurrent model the book trains
 * ``probe``    replay a model step by step: h_t, dL/dh_t, Jacobians and their spectra
 * ``init``     prescribed singular values, forget-gate biases (constant, chrono)
-* ``tasks``    adding, copy, agreement and echo tasks with their baselines
+* ``tasks``    adding, copy, agreement, echo, word-sense, tone and seasonal tasks, with
+               their baselines
 * ``train``    the one training loop
+* ``sweep``    many runs at once: cells x settings x seeds
+* ``sweep_plots`` figures of many runs: metric vs setting, learning curves, heatmaps
 * ``symbolic`` the SymPy derivations the chapters show
+* ``claims``   the measurements behind the popular explanations put to the test
 * ``explore``  slider explorers for kernels, the HTML book and the PDF
 * ``plots``    the book's figure style and recurring figures
 * ``device``   device choice, seeds, threads
 """
 
-from . import plots, symbolic  # noqa: E402  (modules the chapters use by name)
+from . import claims, plots, sweep_plots, symbolic  # noqa: E402  (modules the chapters use by name)
 from .cells import gru_step, lstm_step, rnn_step, step_function, unroll
 from .device import describe, pick_device, seed_everything, set_threads
 from .explore import Explorer, Slider, explore
@@ -28,15 +32,38 @@ from .init import (
     with_singular_values,
 )
 from .model import SequenceModel, make_model
-from .notebook import glue
+from .notebook import glue, table
 from .probe import Trace, probe, rnn_jacobian_norms
-from .tasks import AddingProblem, AgreementTask, CopyTask, EchoSeries, Task, make_task
+from .sweep import Run, full_sweep, grid, lstm_forget_bias, median, select
+from .tasks import (
+    AddingProblem,
+    AgreementTask,
+    CopyTask,
+    EchoSeries,
+    SeasonalSeries,
+    Task,
+    ToneTask,
+    WordSenseTask,
+    make_task,
+)
 from .train import History, train
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "lstm_forget_bias",
+    "claims",
+    "table",
+    "select",
+    "median",
+    "grid",
+    "full_sweep",
+    "WordSenseTask",
+    "ToneTask",
+    "SeasonalSeries",
+    "Run",
     "plots",
+    "sweep_plots",
     "symbolic",
     "AddingProblem",
     "AgreementTask",

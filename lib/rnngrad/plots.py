@@ -52,7 +52,7 @@ def use_book_style() -> None:
         shell = get_ipython()
     except ImportError:
         shell = None
-    if shell is not None:
+    if getattr(shell, "kernel", None) is not None:  # a Jupyter kernel, not a plain script
         shell.run_line_magic("matplotlib", "inline")
     mpl.rcParams.update(STYLE)
 

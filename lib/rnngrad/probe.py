@@ -35,6 +35,11 @@ class Trace:
         """||dL/dh_t|| averaged over the batch: one number per step, shape (T,)."""
         return self.dL_dh.norm(dim=-1).mean(0)
 
+    def reach(self) -> float:
+        """How much of the gradient gets back to the first step: ||dL/dh_1|| / ||dL/dh_T||."""
+        norms = self.gradient_norms()
+        return (norms[0] / norms[-1]).item()
+
 
 def probe(
     model: SequenceModel, task: Task, x: Tensor, y: Tensor, *, jacobians: bool = False

@@ -129,10 +129,11 @@ VOCAB = (
 class AgreementTask(Task):
     """Subject-verb agreement across relative clauses.
 
-    "The cat , which chased the mice that ate the cheeses , [was|were]": the subject's number
+    "The cat , which chased the mice that ate the cheese , [was|were]": the subject's number
     decides the verb's. Each of ``clauses`` relative clauses adds a verb and an *attractor*
-    noun of the other number, so "copy the nearest noun's number" is always wrong. Chance
-    is ln 2 in cross-entropy and 50 % in accuracy.
+    noun whose number is drawn independently of the subject's, so the nouns in between carry
+    no information: only the subject, ``T - 1`` words back, does. Chance is ln 2 in
+    cross-entropy and 50 % in accuracy.
     """
 
     clauses: int = 2
@@ -148,13 +149,18 @@ class AgreementTask(Task):
     def T(self) -> int:
         return 4 + 4 * self.clauses  # the subject .. the comma before the verb
 
-    def sentence(self, plural: bool, picks: Tensor) -> list[str]:
-        """The words of one sentence; ``picks`` chooses subject, verbs and nouns."""
+    def sentence(
+        self, plural: bool, picks: Tensor, attractors_plural: Tensor | None = None
+    ) -> list[str]:
+        """The words of one sentence; ``picks`` chooses subject, verbs and nouns and
+        ``attractors_plural`` the nouns' numbers (by default the other number)."""
         subject = (PLURAL if plural else SINGULAR)[int(picks[0])]
-        attractors = OBJECTS_SINGULAR if plural else OBJECTS_PLURAL
+        if attractors_plural is None:
+            attractors_plural = torch.full((self.clauses,), not plural)
         words = ["the", subject, ",", "which"]
         for k in range(self.clauses):
-            words += [VERBS[int(picks[1 + 2 * k])], "the", attractors[int(picks[2 + 2 * k])]]
+            nouns = OBJECTS_PLURAL if attractors_plural[k] else OBJECTS_SINGULAR
+            words += [VERBS[int(picks[1 + 2 * k])], "the", nouns[int(picks[2 + 2 * k])]]
             if k < self.clauses - 1:
                 words.append("that")
         return [*words, ","]
@@ -162,10 +168,11 @@ class AgreementTask(Task):
     def sample(self, batch, generator=None):
         plural = torch.randint(0, 2, (batch,), generator=generator)
         picks = torch.randint(0, 5, (batch, 1 + 2 * self.clauses), generator=generator)
+        numbers = torch.randint(0, 2, (batch, self.clauses), generator=generator).bool()
         ids = torch.tensor(
             [
-                [VOCAB.index(w) for w in self.sentence(bool(p), k)]
-                for p, k in zip(plural, picks, strict=True)
+                [VOCAB.index(w) for w in self.sentence(bool(p), k, n)]
+                for p, k, n in zip(plural, picks, numbers, strict=True)
             ]
         )
         return F.one_hot(ids, self.input_size).float(), plural
@@ -201,7 +208,139 @@ class EchoSeries(Task):
         return x, x[:, self.T - self.delay, 0]
 
 
-TASKS = {"adding": AddingProblem, "copy": CopyTask, "agreement": AgreementTask, "echo": EchoSeries}
+# The word-sense task: "bank" means money or river, and one cue word far back says which.
+MONEY_CUES = ("money", "deposit", "loan", "cash", "cheque")
+RIVER_CUES = ("river", "fishing", "water", "shore", "boat")
+FILLERS = ("i", "went", "to", "the", "a", "on", "sat", "walked", "down", "by", "then", "and")
+SENSE_VOCAB = ("<pad>", *FILLERS, *MONEY_CUES, *RIVER_CUES, "bank")
+
+
+@dataclass
+class WordSenseTask(Task):
+    """Which sense of "bank"? A cue word (*money*, *river*, ...) stands ``distance`` words
+    before "bank" at the end; every other word is a neutral filler. The label is the sense
+    (0 money, 1 river): the translation of "bank" into French (*banque* or *rive*) needs it.
+    Chance: 50 % accuracy, ln 2 cross-entropy.
+    """
+
+    distance: int = 10
+    lead: int = 3  # filler words before the cue
+
+    def __post_init__(self) -> None:
+        _check_length("distance", self.distance, 1)
+        _check_length("lead", self.lead, 0)
+        self.name = f"word sense (distance {self.distance})"
+        self.input_size, self.output_size = len(SENSE_VOCAB), 2
+        self.metric_name, self.higher_is_better = "accuracy", True
+        self.baseline = math.log(2)
+
+    @property
+    def T(self) -> int:
+        return self.lead + self.distance + 1
+
+    def sample(self, batch, generator=None):
+        fillers = torch.tensor([SENSE_VOCAB.index(w) for w in FILLERS])
+        cues = torch.tensor([[SENSE_VOCAB.index(w) for w in c] for c in (MONEY_CUES, RIVER_CUES)])
+        ids = fillers[torch.randint(0, len(FILLERS), (batch, self.T), generator=generator)]
+        sense = torch.randint(0, 2, (batch,), generator=generator)
+        pick = torch.randint(0, cues.shape[1], (batch,), generator=generator)
+        ids[:, self.lead] = cues[sense, pick]
+        ids[:, -1] = SENSE_VOCAB.index("bank")
+        return F.one_hot(ids, self.input_size).float(), sense
+
+    def sentence(self, x: Tensor) -> list[str]:
+        """The words of one sample (one-hot rows back to words)."""
+        return [SENSE_VOCAB[int(i)] for i in x.argmax(-1)]
+
+    loss = AgreementTask.loss
+    metric = AgreementTask.metric
+
+
+@dataclass
+class ToneTask(Task):
+    """A speech-like signal: a short tone at one of ``classes`` frequencies, then ``T``
+    steps of noise. The label is the tone (the "word" said at the start); the model hears it
+    only at the beginning. Chance: 1/classes accuracy, ln(classes) cross-entropy.
+    """
+
+    T: int = 50
+    classes: int = 4
+    tone_steps: int = 8
+    noise: float = 0.5
+
+    def __post_init__(self) -> None:
+        _check_length("T", self.T, 1)
+        _check_length("classes", self.classes, 2)
+        _check_length("tone_steps", self.tone_steps, 2)
+        self.name = f"tone (T={self.T})"
+        self.input_size, self.output_size = 1, self.classes
+        self.metric_name, self.higher_is_better = "accuracy", True
+        self.baseline = math.log(self.classes)
+
+    def frequencies(self) -> Tensor:
+        """Cycles per step of each class, spread between 0.05 and 0.4 (below Nyquist)."""
+        return torch.linspace(0.05, 0.4, self.classes)
+
+    def sample(self, batch, generator=None):
+        label = torch.randint(0, self.classes, (batch,), generator=generator)
+        phase = torch.rand(batch, 1, generator=generator) * 2 * math.pi
+        t = torch.arange(self.tone_steps)
+        tone = torch.sin(2 * math.pi * self.frequencies()[label, None] * t + phase)
+        signal = torch.randn(batch, self.tone_steps + self.T, generator=generator) * self.noise
+        signal[:, : self.tone_steps] += tone
+        return signal.unsqueeze(-1), label
+
+    loss = AgreementTask.loss
+    metric = AgreementTask.metric
+
+
+@dataclass
+class SeasonalSeries(Task):
+    """Forecast the next value of a seasonal series: a random pattern of length ``period``
+    repeats (with observation noise) for ``T`` steps. The next value is the pattern's value
+    ``period`` steps back, so the horizon the model must look back over is the period.
+
+    Baselines: the series mean scores MSE 1 + noise^2; the naive forecaster "tomorrow equals
+    today" scores 2 + 2 noise^2 (for period > 1); a perfect forecaster scores noise^2.
+    """
+
+    period: int = 12
+    cycles: int = 3
+    noise: float = 0.1
+
+    def __post_init__(self) -> None:
+        _check_length("period", self.period, 2)
+        _check_length("cycles", self.cycles, 1)
+        self.name = f"seasonal (period {self.period})"
+        self.input_size, self.output_size = 1, 1
+        self.metric_name = "MSE"
+        self.baseline = 1 + self.noise**2
+
+    @property
+    def T(self) -> int:
+        return self.period * self.cycles
+
+    @property
+    def naive(self) -> float:
+        """The MSE of "the next value equals the last one"."""
+        return 2 + 2 * self.noise**2
+
+    def sample(self, batch, generator=None):
+        pattern = torch.randn(batch, self.period, generator=generator)
+        clean = pattern.repeat(1, self.cycles + 1)[:, : self.T + 1]
+        series = clean + self.noise * torch.randn(batch, self.T + 1, generator=generator)
+        return series[:, :-1, None], series[:, -1]
+
+
+TASKS = {
+    "adding": AddingProblem,
+    "copy": CopyTask,
+    "agreement": AgreementTask,
+    "echo": EchoSeries,
+    "word_sense": WordSenseTask,
+    "tone": ToneTask,
+    "seasonal": SeasonalSeries,
+}
 
 
 def make_task(name: str, **kwargs) -> Task:

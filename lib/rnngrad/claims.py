@@ -1,0 +1,77 @@
+"""The measurements behind the popular explanations that Part IV puts to the test.
+
+Each function measures one thing at a size the caller picks: the chapter runs them at
+book size, the tests at a small size, so a library change that flips a verdict fails CI.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from .cells import layer_parameters, lstm_step
+
+
+def random_lstm(hidden: int = 32, recurrent_scale: float = 1.0, seed: int = 0) -> nn.LSTM:
+    """An LSTM with PyTorch's default initialisation (input size = hidden size), its
+    recurrent weights multiplied by ``recurrent_scale``; float64 for clean derivatives."""
+    torch.manual_seed(seed)
+    lstm = nn.LSTM(hidden, hidden).double()
+    with torch.no_grad():
+        lstm.weight_hh_l0.mul_(recurrent_scale)
+    return lstm
+
+
+def one_step_derivatives(lstm: nn.LSTM, seed: int = 0) -> dict[str, Tensor]:
+    """At a random state, the Jacobians of one LSTM step's new cell c_t with respect to the
+    old cell c_{t-1} (including the path through h_{t-1} = o_{t-1} tanh c_{t-1}), the
+    input x_t and h_{t-1}, and the forget activation f_t (the direct path's diagonal)."""
+    g = torch.Generator().manual_seed(seed)
+    n = lstm.hidden_size
+    x = torch.randn(n, generator=g, dtype=torch.float64)
+    c_prev = torch.randn(n, generator=g, dtype=torch.float64)
+    o_prev = torch.rand(n, generator=g, dtype=torch.float64)
+    params = layer_parameters(lstm)
+
+    def cell(x, h, c):
+        return lstm_step(x, (h, c), *params)[1]
+
+    h_prev = o_prev * torch.tanh(c_prev)
+    d_c = torch.autograd.functional.jacobian(lambda c: cell(x, o_prev * torch.tanh(c), c), c_prev)
+    d_x, d_h, _ = torch.autograd.functional.jacobian(cell, (x, h_prev, c_prev))
+    with torch.no_grad():
+        f = torch.sigmoid((params[0] @ x + params[2] + params[1] @ h_prev + params[3])[n : 2 * n])
+    return {"dc_dc": d_c.detach(), "dc_dx": d_x, "dc_dh": d_h, "f": f}
+
+
+def direct_path_share(lstm: nn.LSTM, seed: int = 0) -> float:
+    """How much of dc_t/dc_{t-1} is the direct path diag(f_t): 1 - ||J - diag f|| / ||J||."""
+    d = one_step_derivatives(lstm, seed)
+    rest = torch.linalg.matrix_norm(d["dc_dc"] - torch.diag(d["f"]))
+    return 1.0 - (rest / torch.linalg.matrix_norm(d["dc_dc"])).item()
+
+
+@torch.no_grad()
+def forget_activations(lstm: nn.LSTM, x: Tensor) -> Tensor:
+    """f_t of the first layer for a batch-first input (B, T, input): shape (B, T, H)."""
+    w_ih, w_hh, b_ih, b_hh = layer_parameters(lstm)
+    n = lstm.hidden_size
+    h = c = x.new_zeros(x.shape[0], n)
+    forget = []
+    for x_t in x.transpose(0, 1):
+        gates = x_t @ w_ih.T + h @ w_hh.T
+        if b_ih is not None:
+            gates = gates + b_ih + b_hh
+        forget.append(torch.sigmoid(gates[:, n : 2 * n]))
+        h, c = lstm_step(x_t, (h, c), w_ih, w_hh, b_ih, b_hh)
+    return torch.stack(forget, dim=1)
+
+
+def elementwise_gating(forget: Tensor, seed: int = 0) -> tuple[Tensor, Tensor]:
+    """Carry a random gradient g back through the forget gates of one sequence, f: (T, H),
+    g_k = g * f_T * ... * f_{T-k+1}. Returns ||g_k|| / ||g|| and cos(g_k, g), k = 1..T."""
+    g = torch.randn(forget.shape[1], generator=torch.Generator().manual_seed(seed)).to(forget)
+    carried = g * torch.cumprod(forget.flip(0), dim=0)
+    ratio = carried.norm(dim=1) / g.norm()
+    cosine = (carried @ g) / (carried.norm(dim=1) * g.norm())
+    return ratio, cosine

@@ -1,0 +1,149 @@
+"""Part IV, chapter 10: each popular claim's deciding number, at a small size. A library
+change that would flip a verdict in the book fails here."""
+
+import math
+
+import sympy as sp
+import torch
+
+import rnngrad
+from rnngrad import claims
+
+
+def _reach(cell, task, x, y, forget_bias=None, seed=0):
+    torch.manual_seed(seed)
+    model = rnngrad.make_model(cell, task, hidden_size=16)
+    if forget_bias is not None:
+        rnngrad.set_forget_bias_(model.rnn, forget_bias)
+    return rnngrad.probe(model, task, x, y).reach()
+
+
+def test_1_the_direct_path_is_the_forget_activation():
+    lstm = claims.random_lstm(16)
+    d = claims.one_step_derivatives(lstm)
+    # With the recurrent weights at zero, dc_t/dc_(t-1) is exactly diag(f_t).
+    with torch.no_grad():
+        lstm.weight_hh_l0.zero_()
+    d0 = claims.one_step_derivatives(lstm)
+    assert torch.allclose(d0["dc_dc"], torch.diag(d0["f"]), atol=1e-12)
+    assert not torch.allclose(d["dc_dc"], torch.diag(d["f"]), atol=1e-3)
+    assert claims.direct_path_share(claims.random_lstm(16)) > 0.5  # "holds"
+    assert claims.direct_path_share(claims.random_lstm(16, recurrent_scale=0.1)) > 0.95
+
+
+def test_2_passing_the_state_on_is_not_what_keeps_gradients():
+    task = rnngrad.AddingProblem(30)
+    x, y = task.sample(64, torch.Generator().manual_seed(0))
+    rnn, lstm0, lstm3 = (
+        _reach("rnn", task, x, y),
+        _reach("lstm", task, x, y, 0.0),
+        _reach("lstm", task, x, y, 3.0),
+    )
+    assert rnn < 1e-4 and lstm0 < 1e-4  # both vanish at PyTorch's defaults
+    assert lstm3 > 1e-2  # an open forget gate is what differs
+
+
+def test_3_a_small_gradient_can_still_teach_a_dependency():
+    sense = rnngrad.WordSenseTask(distance=10)
+    x, y = sense.sample(128, torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    rnn = rnngrad.make_model("rnn", sense, hidden_size=16)
+    assert rnngrad.probe(rnn, sense, x, y).reach() < 1e-2
+    history = rnngrad.train(
+        rnn, sense, 300, lr=5e-3, target=0.99, eval_every=25, progress=False, device="cpu"
+    )
+    assert history.final_metric >= 0.95
+
+
+def test_4_bounded_activations_neither_prevent_vanishing_nor_large_gradients():
+    maxima = rnngrad.symbolic.activation_derivative_maxima()
+    assert maxima["sigmoid"] == sp.Rational(1, 4) and maxima["tanh"] == 1
+    task = rnngrad.AddingProblem(50)  # the chapter's setting
+    torch.manual_seed(0)
+    rnn = rnngrad.make_model("rnn", task, hidden_size=32)
+    rnngrad.set_recurrent_singular_values_(rnn.rnn, 2.0, generator=torch.Generator().manual_seed(0))
+    history = rnngrad.train(rnn, task, 100, optimizer="sgd", lr=0.05, progress=False, device="cpu")
+    largest = max(g for g in history.grad_norm if math.isfinite(g))
+    assert largest > 100 or history.diverged
+
+
+def test_5_elementwise_gating_changes_length_and_direction():
+    x = torch.randn(1, 30, 16, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    result = {}
+    for bias in (0.0, 5.0):
+        lstm = claims.random_lstm(16)
+        rnngrad.set_forget_bias_(lstm, bias)
+        result[bias] = claims.elementwise_gating(claims.forget_activations(lstm, x)[0])
+    ratio, cosine = result[0.0]
+    assert ratio[-1] < 1e-3 and cosine[-1] < 0.9
+    ratio, cosine = result[5.0]
+    assert ratio[-1] > 0.5 and cosine[-1] > 0.95
+
+
+def test_forget_activations_match_the_fused_lstm():
+    lstm = claims.random_lstm(8)
+    x = torch.randn(3, 5, 8, dtype=torch.float64)
+    f = claims.forget_activations(lstm, x)
+    # Recompute f_t from the fused module's own hidden states.
+    h, _ = lstm(x.transpose(0, 1))
+    h_prev = torch.cat([torch.zeros(1, 3, 8, dtype=torch.float64), h[:-1]]).transpose(0, 1)
+    gates = (
+        x @ lstm.weight_ih_l0.T + h_prev @ lstm.weight_hh_l0.T + lstm.bias_ih_l0 + lstm.bias_hh_l0
+    )
+    assert torch.allclose(f, torch.sigmoid(gates[..., 8:16]), atol=1e-10)
+
+
+def test_6_singular_values_above_one_are_not_sufficient():
+    g = torch.Generator().manual_seed(0)
+    below = rnngrad.scaled_orthogonal(16, 0.9, generator=g)
+    above = rnngrad.scaled_orthogonal(16, 1.5, generator=g)
+    shrink = rnngrad.rnn_jacobian_norms(below, 50)
+    assert (shrink <= 0.9 ** torch.arange(1, 51, dtype=torch.float64) + 1e-12).all()
+    assert rnngrad.rnn_jacobian_norms(above, 50, nonlinearity="linear")[-1] > 1e6
+    assert rnngrad.rnn_jacobian_norms(above, 50, nonlinearity="tanh")[-1] < 1  # "partly"
+
+
+def test_7_the_cell_reads_the_input_and_hidden_state():
+    d = claims.one_step_derivatives(claims.random_lstm(16))
+    assert torch.linalg.matrix_norm(d["dc_dx"], ord=2) > 0.1
+    assert torch.linalg.matrix_norm(d["dc_dh"], ord=2) > 0.1
+
+
+def test_8_gated_cells_can_explode():
+    task = rnngrad.AddingProblem(30)
+    x, y = task.sample(64, torch.Generator().manual_seed(0))
+    norms = {}
+    for sigma in (1.0, 8.0):
+        torch.manual_seed(0)
+        model = rnngrad.make_model("lstm", task, hidden_size=16)
+        rnngrad.set_recurrent_singular_values_(
+            model.rnn, sigma, generator=torch.Generator().manual_seed(0)
+        )
+        rnngrad.set_forget_bias_(model.rnn, 1.0)
+        task.loss(model(x), y).backward()
+        norms[sigma] = math.sqrt(sum(p.grad.pow(2).sum().item() for p in model.parameters()))
+    assert norms[8.0] > 100 * norms[1.0]
+
+
+def test_9_a_gru_has_three_quarters_of_the_lstm_parameters():
+    lstm, (d, H) = rnngrad.symbolic.parameter_count("lstm")
+    gru, _ = rnngrad.symbolic.parameter_count("gru")
+    assert sp.simplify(gru / lstm) == sp.Rational(3, 4)
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert count(torch.nn.GRU(5, 7)) == gru.subs({d: 5, H: 7})
+    assert count(torch.nn.LSTM(5, 7)) == lstm.subs({d: 5, H: 7})
+
+
+def test_10_a_trained_lstm_remembers_for_a_finite_time():
+    task = rnngrad.EchoSeries(T=15, delay=5)
+    torch.manual_seed(0)
+    model = rnngrad.make_model("lstm", task, hidden_size=16)
+    rnngrad.set_forget_bias_(model.rnn, 1.0)
+    history = rnngrad.train(
+        model, task, 300, lr=1e-2, target=0.05, eval_every=25, progress=False, device="cpu"
+    )
+    assert history.final_metric <= 0.05  # it did learn to remember 5 steps
+    x, _ = task.sample(128, torch.Generator().manual_seed(1))
+    f = claims.forget_activations(model.rnn, x)
+    assert f.max() < 1
+    assert rnngrad.memory_time(f.mean(dim=(0, 1)).max()) < 1000

@@ -1,0 +1,70 @@
+"""Many runs at once: the grid trains what it says, seeded, and the helpers summarise it."""
+
+import math
+
+import pytest
+import torch
+
+import rnngrad
+from rnngrad import AddingProblem, grid, lstm_forget_bias, median, select
+from rnngrad.notebook import table
+
+
+def _grid(**kw):
+    tasks = {5: AddingProblem(5), 8: AddingProblem(8)}
+    return grid(
+        ["rnn", "lstm"],
+        tasks,
+        steps=6,
+        seeds=(0, 1),
+        hidden_size=4,
+        eval_every=3,
+        device="cpu",
+        progress=False,
+        **kw,
+    )
+
+
+def test_grid_trains_every_combination_reproducibly():
+    runs = _grid()
+    assert [(r.cell, r.setting, r.seed) for r in runs] == [
+        (c, s, seed) for c in ("rnn", "lstm") for s in (5, 8) for seed in (0, 1)
+    ]
+    again = _grid()
+    assert [r.history.loss for r in runs] == [r.history.loss for r in again]
+    assert runs[0].history.loss != runs[1].history.loss  # the seed matters
+    assert all(r.history.steps == 6 and r.solved_at is None for r in runs)
+    assert len(select(runs, cell="lstm", setting=8)) == 2
+
+
+def test_grid_applies_init_and_reports_the_solving_step():
+    runs = _grid(init=lstm_forget_bias(2.0), target=10.0)  # any MSE is below 10: step 3
+    lstm = select(runs, cell="lstm")[0].model.rnn
+    forget_bias = lstm.bias_ih_l0[4:8] + lstm.bias_hh_l0[4:8]  # after 3 small Adam steps
+    assert torch.allclose(forget_bias, torch.full((4,), 2.0), atol=0.05)
+    assert all(r.solved_at == 3 for r in runs)
+
+
+def test_grid_rejects_empty_sweeps():
+    with pytest.raises(ValueError, match="at least one"):
+        grid([], {1: AddingProblem(3)}, steps=1)
+
+
+def test_median_ignores_diverged_runs():
+    assert median([3.0, math.nan, 1.0, 2.0]) == 2.0
+    assert median([1.0, 4.0]) == 2.5
+    assert math.isnan(median([math.nan]))
+
+
+def test_full_sweep_flag(monkeypatch):
+    monkeypatch.setenv("RNNGRAD_FULL", "1")
+    assert rnngrad.full_sweep()
+    monkeypatch.setenv("RNNGRAD_FULL", "0")
+    assert not rnngrad.full_sweep()
+
+
+def test_table_is_markdown_and_checks_its_rows():
+    md = table([[1, "a"], [2, "b"]], ["n", "name"]).data
+    assert md.splitlines() == ["| n | name |", "|---|---|", "| 1 | a |", "| 2 | b |"]
+    with pytest.raises(ValueError, match="expected 2"):
+        table([[1]], ["n", "name"])
