@@ -120,3 +120,19 @@ def test_figures_keep_a_white_background_for_dark_mode(html_dir):
         for data in inline:
             corner = Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB").getpixel((1, 1))
             assert min(corner) > 240
+
+
+def test_execution_times_page_lists_every_chapter(html_dir):
+    """The build reports each chapter's execution (myst-nb's statistics table)."""
+    page = (html_dir / "execution_times.html").read_text()
+    table = page[page.index("<table") : page.index("</table>")]
+    for nb in chapter_notebooks():
+        assert f"chapters/{nb.stem}" in table, f"{nb.stem} missing from the execution table"
+    assert "cache" in table or "execute" in table
+
+
+def test_pasted_numbers_resolved(html_dir):
+    """Every {glue} role, in its page and across pages, was replaced by its number."""
+    for page in html_dir.rglob("*.html"):
+        text = page.read_text()
+        assert "{glue" not in text and ".ipynb::" not in text, f"unresolved glue in {page.name}"

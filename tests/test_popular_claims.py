@@ -147,3 +147,12 @@ def test_10_a_trained_lstm_remembers_for_a_finite_time():
     f = claims.forget_activations(model.rnn, x)
     assert f.max() < 1
     assert rnngrad.memory_time(f.mean(dim=(0, 1)).max()) < 1000
+
+
+def test_gating_explorer_figure():
+    fig = rnngrad.plots.gating_figure(2.0, steps=10, hidden=8)
+    left, right = fig.axes
+    ratio, cosine = left.lines[0].get_ydata(), right.lines[0].get_ydata()
+    assert len(ratio) == len(cosine) == 10
+    assert (ratio[1:] <= ratio[:-1]).all()  # gates in (0, 1) only shrink the gradient
+    assert (abs(cosine) <= 1 + 1e-9).all()

@@ -67,3 +67,20 @@ def test_reader_requirements_are_ranges_not_pins():
         assert "==" not in line, f"requirements.txt pins {line!r}; readers need ranges"
     binder = (ROOT / "binder" / "requirements.txt").read_text()
     assert "download.pytorch.org/whl/cpu" in binder, "Binder should install CPU-only torch"
+
+
+FIGURE_ENDINGS = ("fig", "rnngrad.plots.", "rnngrad.sweep_plots.", "rnngrad.explore(")
+
+
+def test_every_figure_cell_has_a_caption():
+    """A cell that ends by showing a figure carries a caption for the book (and the PDF)."""
+    for path in chapter_notebooks():
+        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if cell["cell_type"] != "code":
+                continue
+            lines = "".join(cell["source"]).strip().splitlines()
+            # The statement that starts the cell's last expression.
+            last = next((ln for ln in reversed(lines) if ln and not ln.startswith((" ", ")"))), "")
+            if last.startswith(FIGURE_ENDINGS) and not last.startswith("fig,"):
+                caption = cell["metadata"].get("mystnb", {}).get("figure", {}).get("caption")
+                assert caption, f"{path.name} cell {i} shows a figure without a caption"

@@ -68,3 +68,20 @@ def test_table_is_markdown_and_checks_its_rows():
     assert md.splitlines() == ["| n | name |", "|---|---|", "| 1 | a |", "| 2 | b |"]
     with pytest.raises(ValueError, match="expected 2"):
         table([[1]], ["n", "name"])
+
+
+def test_sweep_figures_draw_every_run():
+    from rnngrad import sweep_plots
+
+    runs = _grid()
+    fig = sweep_plots.metric_vs_setting(runs, "T", baseline={5: 1 / 6, 8: 1 / 6})
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "T" and ax.get_ylabel() == "MSE"
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"RNN", "LSTM", "baseline"}
+    fig = sweep_plots.learning_curves(runs, label=lambda r: r.cell)
+    assert len(fig.axes[0].lines) == 2  # one median line per group
+    fig = sweep_plots.grad_norm_histogram(runs, label=lambda r: r.cell)
+    assert fig.axes[0].get_xscale() == "log"
+    norms = {"a": torch.tensor([1e-6, 1e-3, 1.0]), "b": torch.tensor([0.5, 0.7, 1.0])}
+    fig = sweep_plots.gradient_heatmap(norms)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a", "b"]

@@ -170,6 +170,32 @@ def forget_bias_figure(forget_bias: float, steps: int = 60, seed: int = 0) -> Fi
     return fig
 
 
+def gating_figure(forget_bias: float, steps: int = 30, hidden: int = 32, seed: int = 0) -> Figure:
+    """Part IV's gate explorer: a random gradient carried back through the forget gates of
+    a random LSTM (forget bias b_f) on a random sequence: its length and its cosine to
+    the original, k steps back."""
+    from .claims import elementwise_gating, forget_activations, random_lstm
+
+    lstm = random_lstm(hidden, seed=seed)
+    set_forget_bias_(lstm, forget_bias)
+    x = torch.randn(1, steps, hidden, generator=torch.Generator().manual_seed(seed))
+    ratio, cosine = elementwise_gating(forget_activations(lstm, x.double())[0], seed=seed)
+    k = np.arange(1, steps + 1)
+    fig, axes = new_figure(width=8.0, height=3.0, ncols=2)
+    axes[0].semilogy(k, ratio.numpy(), color=COLORS["lstm"], lw=2)
+    axes[0].set_ylim(1e-16, 2)
+    axes[0].set_ylabel(r"$\|g_k\| \,/\, \|g\|$")
+    axes[1].plot(k, cosine.numpy(), color=COLORS["lstm"], lw=2)
+    axes[1].set_ylim(0, 1.05)
+    axes[1].set_ylabel(r"$\cos(g_k, g)$")
+    for ax in axes:
+        ax.set_xlabel("steps back $k$")
+    fig.suptitle(
+        f"forget-gate bias $b_f = {forget_bias:.1f}$: length and direction of the gradient"
+    )
+    return fig
+
+
 def gradient_norm_figure(norms: dict[str, np.ndarray], title: str = "") -> Figure:
     """||dL/dh_t|| over t, one line per label (e.g. per cell type)."""
     fig, (ax,) = new_figure()

@@ -40,6 +40,20 @@ class Task:
         return float(self.loss(pred, y))
 
 
+class ClassificationTask(Task):
+    """One label per sequence, from ``output_size`` classes: cross-entropy to train,
+    accuracy to report."""
+
+    metric_name = "accuracy"
+    higher_is_better = True
+
+    def loss(self, pred: Tensor, y: Tensor) -> Tensor:
+        return F.cross_entropy(pred, y)
+
+    def metric(self, pred: Tensor, y: Tensor) -> float:
+        return float((pred.argmax(-1) == y).float().mean())
+
+
 @dataclass
 class AddingProblem(Task):
     """Hochreiter & Schmidhuber's adding problem (as in Arjovsky et al., 2016).
@@ -126,7 +140,7 @@ VOCAB = (
 
 
 @dataclass
-class AgreementTask(Task):
+class AgreementTask(ClassificationTask):
     """Subject-verb agreement across relative clauses.
 
     "The cat , which chased the mice that ate the cheese , [was|were]": the subject's number
@@ -142,7 +156,6 @@ class AgreementTask(Task):
         _check_length("clauses", self.clauses, 1)
         self.name = f"agreement ({self.clauses} clauses)"
         self.input_size, self.output_size = len(VOCAB), 2
-        self.metric_name, self.higher_is_better = "accuracy", True
         self.baseline = math.log(2)
 
     @property
@@ -177,12 +190,6 @@ class AgreementTask(Task):
         )
         return F.one_hot(ids, self.input_size).float(), plural
 
-    def loss(self, pred, y):
-        return F.cross_entropy(pred, y)
-
-    def metric(self, pred, y):
-        return float((pred.argmax(-1) == y).float().mean())
-
 
 @dataclass
 class EchoSeries(Task):
@@ -216,7 +223,7 @@ SENSE_VOCAB = ("<pad>", *FILLERS, *MONEY_CUES, *RIVER_CUES, "bank")
 
 
 @dataclass
-class WordSenseTask(Task):
+class WordSenseTask(ClassificationTask):
     """Which sense of "bank"? A cue word (*money*, *river*, ...) stands ``distance`` words
     before "bank" at the end; every other word is a neutral filler. The label is the sense
     (0 money, 1 river): the translation of "bank" into French (*banque* or *rive*) needs it.
@@ -231,7 +238,6 @@ class WordSenseTask(Task):
         _check_length("lead", self.lead, 0)
         self.name = f"word sense (distance {self.distance})"
         self.input_size, self.output_size = len(SENSE_VOCAB), 2
-        self.metric_name, self.higher_is_better = "accuracy", True
         self.baseline = math.log(2)
 
     @property
@@ -252,12 +258,9 @@ class WordSenseTask(Task):
         """The words of one sample (one-hot rows back to words)."""
         return [SENSE_VOCAB[int(i)] for i in x.argmax(-1)]
 
-    loss = AgreementTask.loss
-    metric = AgreementTask.metric
-
 
 @dataclass
-class ToneTask(Task):
+class ToneTask(ClassificationTask):
     """A speech-like signal: a short tone at one of ``classes`` frequencies, then ``T``
     steps of noise. The label is the tone (the "word" said at the start); the model hears it
     only at the beginning. Chance: 1/classes accuracy, ln(classes) cross-entropy.
@@ -274,7 +277,6 @@ class ToneTask(Task):
         _check_length("tone_steps", self.tone_steps, 2)
         self.name = f"tone (T={self.T})"
         self.input_size, self.output_size = 1, self.classes
-        self.metric_name, self.higher_is_better = "accuracy", True
         self.baseline = math.log(self.classes)
 
     def frequencies(self) -> Tensor:
@@ -289,9 +291,6 @@ class ToneTask(Task):
         signal = torch.randn(batch, self.tone_steps + self.T, generator=generator) * self.noise
         signal[:, : self.tone_steps] += tone
         return signal.unsqueeze(-1), label
-
-    loss = AgreementTask.loss
-    metric = AgreementTask.metric
 
 
 @dataclass
