@@ -85,3 +85,22 @@ def test_sweep_figures_draw_every_run():
     norms = {"a": torch.tensor([1e-6, 1e-3, 1.0]), "b": torch.tensor([0.5, 0.7, 1.0])}
     fig = sweep_plots.gradient_heatmap(norms)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a", "b"]
+
+
+def test_a_diverged_run_has_no_metric():
+    task = AddingProblem(30)
+    runs = grid(
+        ["rnn"],
+        {"exploding": task},
+        steps=40,
+        nonlinearity="relu",
+        init=lambda model, setting, seed: rnngrad.set_recurrent_singular_values_(model.rnn, 3.0),
+        optimizer="sgd",
+        lr=0.1,
+        eval_every=1,
+        device="cpu",
+        progress=False,
+    )
+    (run,) = runs
+    assert run.history.diverged and run.history.eval_metric  # it was evaluated before
+    assert math.isnan(run.metric) and math.isnan(median([run.metric]))

@@ -37,8 +37,9 @@ class Run:
 
     @property
     def metric(self) -> float:
-        """The held-out metric at the end of training."""
-        return self.history.final_metric
+        """The held-out metric at the end of training; NaN for a run that diverged (its
+        last evaluation, before the blow-up, is not a result)."""
+        return math.nan if self.history.diverged else self.history.final_metric
 
     @property
     def solved_at(self) -> int | None:
