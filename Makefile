@@ -54,7 +54,7 @@ test: setup sysdeps-browser sysdeps-tex lint book pdf
 	$(VENV)/bin/pytest -q -ra
 
 bench: setup
-	cd benchmarks && ../$(PY) train_step.py && ../$(PY) fused_vs_cells.py && ../$(PY) adding_t100.py
+	cd benchmarks && ../$(PY) train_step.py && ../$(PY) fused_vs_cells.py && ../$(PY) adding_t100.py && ../$(PY) sequence_length.py
 
 clean:
 	rm -rf book/_build
