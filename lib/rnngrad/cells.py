@@ -53,11 +53,18 @@ def lstm_step(
         h_t &= o_t \odot \tanh(c_t)
     """
     h, c = state
-    i, f, g, o = (_affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh)).chunk(4, dim=-1)
-    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    i, f, g, o = lstm_gates(x, h, w_ih, w_hh, b_ih, b_hh)
     c = f * c + i * g
     h = o * torch.tanh(c)
     return h, c
+
+
+def lstm_gates(
+    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The LSTM's gate activations (i, f, g, o) for input x_t and previous output h_{t-1}."""
+    i, f, g, o = (_affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh)).chunk(4, dim=-1)
+    return torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
 
 
 def gru_step(

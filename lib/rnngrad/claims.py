@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .cells import layer_parameters, lstm_step
+from .cells import layer_parameters, lstm_gates, lstm_step
 
 
 def random_lstm(hidden: int = 32, recurrent_scale: float = 1.0, seed: int = 0) -> nn.LSTM:
@@ -40,7 +40,7 @@ def one_step_derivatives(lstm: nn.LSTM, seed: int = 0) -> dict[str, Tensor]:
     d_c = torch.autograd.functional.jacobian(lambda c: cell(x, o_prev * torch.tanh(c), c), c_prev)
     d_x, d_h, _ = torch.autograd.functional.jacobian(cell, (x, h_prev, c_prev))
     with torch.no_grad():
-        f = torch.sigmoid((params[0] @ x + params[2] + params[1] @ h_prev + params[3])[n : 2 * n])
+        f = lstm_gates(x, h_prev, *params)[1]
     return {"dc_dc": d_c.detach(), "dc_dx": d_x, "dc_dh": d_h, "f": f}
 
 
@@ -54,16 +54,12 @@ def direct_path_share(lstm: nn.LSTM, seed: int = 0) -> float:
 @torch.no_grad()
 def forget_activations(lstm: nn.LSTM, x: Tensor) -> Tensor:
     """f_t of the first layer for a batch-first input (B, T, input): shape (B, T, H)."""
-    w_ih, w_hh, b_ih, b_hh = layer_parameters(lstm)
-    n = lstm.hidden_size
-    h = c = x.new_zeros(x.shape[0], n)
+    params = layer_parameters(lstm)
+    h = c = x.new_zeros(x.shape[0], lstm.hidden_size)
     forget = []
     for x_t in x.transpose(0, 1):
-        gates = x_t @ w_ih.T + h @ w_hh.T
-        if b_ih is not None:
-            gates = gates + b_ih + b_hh
-        forget.append(torch.sigmoid(gates[:, n : 2 * n]))
-        h, c = lstm_step(x_t, (h, c), w_ih, w_hh, b_ih, b_hh)
+        forget.append(lstm_gates(x_t, h, *params)[1])
+        h, c = lstm_step(x_t, (h, c), *params)
     return torch.stack(forget, dim=1)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from .claims import elementwise_gating, forget_activations, random_lstm
 from .init import set_forget_bias_, with_singular_values
 from .model import SequenceModel
 from .probe import probe, rnn_jacobian_norms
@@ -174,8 +175,6 @@ def gating_figure(forget_bias: float, steps: int = 30, hidden: int = 32, seed: i
     """Part IV's gate explorer: a random gradient carried back through the forget gates of
     a random LSTM (forget bias b_f) on a random sequence: its length and its cosine to
     the original, k steps back."""
-    from .claims import elementwise_gating, forget_activations, random_lstm
-
     lstm = random_lstm(hidden, seed=seed)
     set_forget_bias_(lstm, forget_bias)
     x = torch.randn(1, steps, hidden, generator=torch.Generator().manual_seed(seed))

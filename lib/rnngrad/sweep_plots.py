@@ -46,10 +46,7 @@ def learning_curves(runs: Sequence[Run], label, ax=None, title: str = "") -> Fig
     fig = None
     if ax is None:
         fig, (ax,) = new_figure(5.0, 3.2)
-    groups: dict[str, list[Run]] = {}
-    for r in runs:
-        groups.setdefault(label(r), []).append(r)
-    for i, (name, group) in enumerate(groups.items()):
+    for i, (name, group) in enumerate(_group(runs, label).items()):
         steps = max((r.history.eval_step for r in group), key=len)
         # A run that stopped early (target reached) keeps its last value.
         curves = np.array([_pad(r.history, len(steps)) for r in group], dtype=float)
@@ -61,6 +58,14 @@ def learning_curves(runs: Sequence[Run], label, ax=None, title: str = "") -> Fig
     ax.set_title(title)
     ax.legend(fontsize=8)
     return fig
+
+
+def _group(runs: Sequence[Run], label) -> dict[str, list[Run]]:
+    """Runs grouped by ``label(run)``, in order of first appearance."""
+    groups: dict[str, list[Run]] = {}
+    for r in runs:
+        groups.setdefault(label(r), []).append(r)
+    return groups
 
 
 def _pad(history: History, n: int) -> list[float]:
@@ -100,9 +105,10 @@ def grad_norm_histogram(runs: Sequence[Run], label, ax=None, title: str = "") ->
     fig = None
     if ax is None:
         fig, (ax,) = new_figure(5.0, 3.2)
-    groups: dict[str, list[float]] = {}
-    for r in runs:
-        groups.setdefault(label(r), []).extend(r.history.grad_norm)
+    groups = {
+        name: [g for r in group for g in r.history.grad_norm]
+        for name, group in _group(runs, label).items()
+    }
     finite = [v for vs in groups.values() for v in vs if np.isfinite(v) and v > 0]
     bins = np.logspace(np.log10(min(finite)), np.log10(max(finite)), 40)
     for i, (name, values) in enumerate(groups.items()):
