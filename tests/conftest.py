@@ -1,10 +1,13 @@
-"""Shared fixtures. Tests that need a built book, Chromium or TeX skip locally with a reason
-when it is missing, and fail under CI (CI=true), where a silent skip would hide a gap."""
+"""Shared fixtures. Tests that need a built book, Chromium, Playwright, TeX or JupyterLab skip
+locally with a reason when it is missing, and fail under CI (CI=true), where a silent skip
+would hide a gap. The run ends by printing how many tests were skipped; under CI any skip
+makes the run fail (``.ci/run`` sets CI=true itself)."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import importlib
 import os
 import shutil
 import threading
@@ -19,13 +22,26 @@ PDF = BOOK / "_build" / "latex" / "book.pdf"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+def under_ci() -> bool:
+    """CI=true (GitHub Actions, GitLab and ``.ci/run`` set it): nothing may be skipped."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
 def need(condition: bool, why: str) -> None:
     """Skip (locally) or fail (CI) when a prerequisite is missing."""
     if condition:
         return
-    if os.environ.get("CI", "").lower() == "true":
+    if under_ci():
         pytest.fail(f"missing under CI: {why}")
     pytest.skip(why)
+
+
+def need_module(name: str, why: str = ""):
+    """``pytest.importorskip`` that fails instead of skipping under CI."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as error:
+        need(False, f"{name} cannot be imported ({error}){': ' + why if why else ''}")
 
 
 def chapter_notebooks() -> list[Path]:
@@ -77,7 +93,7 @@ CHROMIUM_ARGS = [
 def browser(tmp_path_factory):
     """Headless Debian Chromium driven by Playwright, with a fresh profile."""
     need(Path(CHROMIUM).exists(), "Chromium is not installed (make sysdeps-browser)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = need_module("playwright.sync_api", "pip install playwright")
     with sync_api.sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
@@ -88,3 +104,34 @@ def browser(tmp_path_factory):
         )
         yield context
         context.close()
+
+
+# -- skips are counted, and under CI they fail the run ---------------------------------------
+_SKIPPED: list[str] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    # An expected failure (xfail) is reported as skipped with `wasxfail`; it is not a skip.
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_collectreport(report) -> None:
+    if report.skipped:  # a whole module skipped at import (importorskip at the top)
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    terminalreporter.write_line(f"skipped tests: {len(_SKIPPED)}")
+    if _SKIPPED and under_ci():
+        terminalreporter.write_line(
+            "CI=true: a skipped test is a failure here (install what it needs): "
+            + ", ".join(_SKIPPED),
+            red=True,
+        )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session) -> None:
+    if _SKIPPED and under_ci() and session.exitstatus in (0, 5):  # ok, or nothing ran
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
