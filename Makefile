@@ -47,7 +47,7 @@ pdf: setup sysdeps-tex
 	@test -f book/_build/latex/book.pdf && echo "PDF: book/_build/latex/book.pdf"
 
 lint: setup
-	$(VENV)/bin/ruff check lib tests benchmarks scripts
+	$(VENV)/bin/ruff check lib tests benchmarks scripts book/chapters
 	$(VENV)/bin/ruff format --check lib tests benchmarks scripts
 
 test: setup sysdeps-browser sysdeps-tex lint book pdf

@@ -70,6 +70,6 @@ def test_forget_bias_decides_whether_the_gradient_reaches_the_subject():
 
 def test_forget_bias_closed_form_is_the_zero_weight_limit():
     """Part I, ch. 2 (preview): with zero recurrent weights the measured decay is sigma(b)^lag."""
-    closed, measured = rnngrad.plots.forget_gate_decay(1.0, steps=30)
+    closed, measured = rnngrad.claims.forget_gate_decay(1.0, steps=30)
     assert np.all(np.diff(measured) < 0) and measured[0] == 1.0
     assert np.isclose(closed[10], (1 / (1 + np.exp(-1.0))) ** 10)

@@ -58,7 +58,7 @@ def test_dL_dh_matches_fused_autograd(cell):
 
 def test_dL_dh_per_step_task():
     """Many-to-many read-out (copy task): every step's output feeds the loss."""
-    task = CopyTask(T=3)
+    task = CopyTask(gap=3)
     model, x, y = _float64_setup("gru", task, hidden_size=6, batch=2, data_seed=0)
     trace = probe(model, task, x, y)
     # Independent: differentiate the fused model's loss w.r.t. its own per-step outputs.
@@ -67,7 +67,7 @@ def test_dL_dh_per_step_task():
     task.loss(model.head(out), y).backward()
     # The last step only feeds the read-out, so both must agree there.
     torch.testing.assert_close(trace.dL_dh[:, -1], out.grad[:, -1], atol=1e-12, rtol=1e-10)
-    assert trace.gradient_norms().shape == (task.T + 20,)
+    assert trace.gradient_norms().shape == (task.length,)
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])

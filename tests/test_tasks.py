@@ -35,8 +35,9 @@ def test_adding_baseline_is_one_sixth():
 
 @pytest.mark.parametrize("T", [10, 100])
 def test_copy_memoryless_baseline(T):
-    task = CopyTask(T=T)
+    task = CopyTask(gap=T)
     x, y = task.sample(2000, torch.Generator().manual_seed(0))
+    assert task.length == T + 20
     assert x.shape == (2000, T + 20, 10) and y.shape == (2000, T + 20)
     # The memoryless predictor: certain blank until the copy phase, then uniform over 8.
     logits = torch.full((2000, T + 20, 9), -1e9)
@@ -53,7 +54,7 @@ def test_agreement_sentences_and_attractors():
     words = task.sentence(False, torch.zeros(5, dtype=torch.long))
     assert " ".join(words) == "the cat , which chased the mice that chased the mice ,"
     x, y = task.sample(1000, torch.Generator().manual_seed(0))
-    assert x.shape == (1000, task.T, len(VOCAB))
+    assert x.shape == (1000, task.length, len(VOCAB))
     ids = x.argmax(-1)
     subject = ids[:, 1]
     plural_subject = torch.tensor([VOCAB[int(i)] in PLURAL_WORDS for i in subject])
@@ -86,13 +87,13 @@ def test_bad_arguments():
         make_task("sorting")
     with pytest.raises(ValueError, match="T must be an int >= 2"):
         AddingProblem(T=1)
-    with pytest.raises(ValueError, match="T must be an int >= 1"):
-        CopyTask(T=0)
+    with pytest.raises(ValueError, match="gap must be an int >= 1"):
+        CopyTask(gap=0)
     with pytest.raises(ValueError, match="clauses"):
         AgreementTask(clauses=0)
     with pytest.raises(ValueError, match="delay must be <= T"):
         EchoSeries(T=5, delay=9)
-    assert isinstance(make_task("copy", T=5), CopyTask)
+    assert isinstance(make_task("copy", gap=5), CopyTask)
 
 
 def test_word_sense_cue_decides_the_label():
@@ -100,7 +101,7 @@ def test_word_sense_cue_decides_the_label():
 
     task = WordSenseTask(distance=7)
     x, y = task.sample(500, torch.Generator().manual_seed(0))
-    assert x.shape == (500, task.T, task.input_size) and task.T == task.lead + 8
+    assert x.shape == (500, task.length, task.input_size) and task.length == task.lead + 8
     for sample, sense in zip(x, y, strict=True):
         words = task.sentence(sample)
         assert words[-1] == "bank" and words[-1 - 7] in (RIVER_CUES if sense else MONEY_CUES)
@@ -110,7 +111,7 @@ def test_word_sense_cue_decides_the_label():
 
 
 def test_tone_task_pitch_is_in_the_first_segment_only():
-    task = ToneTask(T=20, classes=3, tone_steps=10, noise=0.0)
+    task = ToneTask(gap=20, classes=3, tone_steps=10, noise=0.0)
     x, y = task.sample(300, torch.Generator().manual_seed(0))
     assert x.shape == (300, 30, 1)
     assert x[:, 10:].abs().max() == 0  # silence (no noise asked for)

@@ -14,11 +14,13 @@ The library of the book *Gradients Through Time*. One idea per module:
 * ``symbolic`` the SymPy derivations the chapters show
 * ``claims``   the measurements behind the popular explanations put to the test
 * ``explore``  slider explorers for kernels, the HTML book and the PDF
-* ``plots``    the book's figure style and recurring figures
+* ``plots``    figures that draw a measurement (explorers' figures among them)
+* ``style``    the book's figure style: colours, rcParams, a blank figure
+* ``diagrams`` hand-drawn diagrams: the unrolled RNN, the LSTM and GRU cells
 * ``device``   device choice, seeds, threads
 """
 
-from . import claims, plots, sweep_plots, symbolic  # noqa: E402  (modules the chapters use by name)
+from . import claims, diagrams, plots, style, sweep_plots, symbolic
 from .cells import gru_step, lstm_step, rnn_step, step_function, unroll
 from .device import describe, pick_device, seed_everything, set_threads
 from .explore import Explorer, Slider, explore
@@ -32,7 +34,7 @@ from .init import (
     with_singular_values,
 )
 from .model import SequenceModel, make_model
-from .notebook import glue, table
+from .notebook import glue, setup, show_source, table
 from .probe import Trace, probe, rnn_jacobian_norms
 from .sweep import Run, full_sweep, grid, lstm_forget_bias, median, select
 from .tasks import (
@@ -52,7 +54,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "claims",
+    "diagrams",
     "plots",
+    "style",
     "sweep_plots",
     "symbolic",
     "AddingProblem",
@@ -93,6 +97,8 @@ __all__ = [
     "set_recurrent_singular_values_",
     "set_threads",
     "set_update_bias_",
+    "setup",
+    "show_source",
     "step_function",
     "table",
     "train",

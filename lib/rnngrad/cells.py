@@ -9,6 +9,8 @@ The parameters use PyTorch's own layout, so a trained ``nn.RNN``/``nn.LSTM``/``n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor, nn
 
@@ -132,13 +134,53 @@ def step_function(module: nn.Module, layer: int = 0):
     return lambda x, h: rnn_step(x, h, *params, nonlinearity=module.nonlinearity)
 
 
+@dataclass
+class LayerStates:
+    """The states one layer visited at t = 1..T, each of shape (B, H); ``c`` for the LSTM."""
+
+    h: list[Tensor]
+    c: list[Tensor] | None = None
+
+
+def replay(
+    module: nn.Module, x: Tensor, state: Tensor | tuple[Tensor, Tensor] | None = None
+) -> list[LayerStates]:
+    """Replay a fused ``nn.RNN``/``nn.LSTM``/``nn.GRU`` step by step through the cells above,
+    with the module's own parameters, and keep every state of every layer.
+
+    ``x`` is time first, (T, B, input_size); ``state`` is the module's initial state
+    (h_0, or (h_0, c_0) for the LSTM, each (layers, B, H)), zeros when None. The states stay
+    in autograd's graph, so ``torch.autograd.grad(loss, states.h)`` gives dL/dh_t.
+    """
+    kind = cell_type(module)
+    if isinstance(module, nn.RNNCellBase):
+        raise TypeError("replay takes a sequence module; call step_function(cell) for a *Cell")
+    if x.dim() != 3 or x.shape[-1] != module.input_size:
+        raise ValueError(f"x must have shape (T, B, {module.input_size}), got {tuple(x.shape)}")
+    if state is None:
+        zeros = x.new_zeros(module.num_layers, x.shape[1], module.hidden_size)
+        state = (zeros, zeros) if kind == "lstm" else zeros
+    layers, seq = [], x
+    for layer in range(module.num_layers):
+        step = step_function(module, layer)
+        s = (state[0][layer], state[1][layer]) if kind == "lstm" else state[layer]
+        hs, cs = [], []
+        for x_t in seq:  # x_t: (B, input) for layer 0, (B, H) above
+            s = step(x_t, s)
+            hs.append(s[0] if kind == "lstm" else s)
+            if kind == "lstm":
+                cs.append(s[1])
+        layers.append(LayerStates(hs, cs if kind == "lstm" else None))
+        seq = torch.stack(hs)  # (T, B, H): the next layer's input
+    return layers
+
+
 def unroll(module: nn.Module, x: Tensor, state: Tensor | tuple[Tensor, Tensor] | None = None):
-    """Replay a fused ``nn.RNN``/``nn.LSTM``/``nn.GRU`` step by step through the cells above.
+    """Run a fused module's forward pass through ``replay``.
 
     Takes and returns exactly what the module's ``forward`` does (``output, h_n`` or
     ``output, (h_n, c_n)``), so the two can be compared tensor for tensor.
     """
-    kind = cell_type(module)
     if isinstance(module, nn.RNNCellBase):
         raise TypeError("unroll takes a sequence module; call step_function(cell) for a *Cell")
     if x.dim() != 3 or x.shape[-1] != module.input_size:
@@ -146,24 +188,10 @@ def unroll(module: nn.Module, x: Tensor, state: Tensor | tuple[Tensor, Tensor] |
             f"x must have shape (T, B, {module.input_size}) "
             f"(or (B, T, {module.input_size}) with batch_first), got {tuple(x.shape)}"
         )
-    if module.batch_first:
-        x = x.transpose(0, 1)
-    layers = module.num_layers
-    hidden = x.new_zeros(layers, x.shape[1], module.hidden_size)
-    if state is None:
-        state = (hidden, hidden.clone()) if kind == "lstm" else hidden
-    finals = []
-    seq = x
-    for layer in range(layers):
-        step = step_function(module, layer)
-        s = (state[0][layer], state[1][layer]) if kind == "lstm" else state[layer]
-        outs = []
-        for x_t in seq:
-            s = step(x_t, s)
-            outs.append(s[0] if kind == "lstm" else s)
-        seq = torch.stack(outs)
-        finals.append(s)
-    out = seq.transpose(0, 1) if module.batch_first else seq
-    if kind == "lstm":
-        return out, (torch.stack([h for h, _ in finals]), torch.stack([c for _, c in finals]))
-    return out, torch.stack(finals)
+    layers = replay(module, x.transpose(0, 1) if module.batch_first else x, state)
+    out = torch.stack(layers[-1].h)  # (T, B, H)
+    out = out.transpose(0, 1) if module.batch_first else out
+    h_n = torch.stack([layer.h[-1] for layer in layers])
+    if layers[0].c is None:
+        return out, h_n
+    return out, (h_n, torch.stack([layer.c[-1] for layer in layers]))

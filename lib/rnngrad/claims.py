@@ -6,10 +6,17 @@ book size, the tests at a small size, so a library change that flips a verdict f
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .cells import layer_parameters, lstm_gates, lstm_step
+from .cells import layer_parameters, lstm_gates, lstm_step, replay
+from .init import set_forget_bias_
+from .model import SequenceModel
+from .probe import probe
+from .tasks import AddingProblem
 
 
 def random_lstm(hidden: int = 32, recurrent_scale: float = 1.0, seed: int = 0) -> nn.LSTM:
@@ -53,14 +60,12 @@ def direct_path_share(lstm: nn.LSTM, seed: int = 0) -> float:
 
 @torch.no_grad()
 def forget_activations(lstm: nn.LSTM, x: Tensor) -> Tensor:
-    """f_t of the first layer for a batch-first input (B, T, input): shape (B, T, H)."""
+    """f_t of the first layer for a batch-first input (B, T, input): shape (B, T, H).
+    f_t reads h_{t-1}, so the replayed outputs are shifted by one step (h_0 = 0)."""
     params = layer_parameters(lstm)
-    h = c = x.new_zeros(x.shape[0], lstm.hidden_size)
-    forget = []
-    for x_t in x.transpose(0, 1):
-        forget.append(lstm_gates(x_t, h, *params)[1])
-        h, c = lstm_step(x_t, (h, c), *params)
-    return torch.stack(forget, dim=1)
+    h = torch.stack(replay(lstm, x.transpose(0, 1))[0].h)  # (T, B, H)
+    h_prev = torch.cat([torch.zeros_like(h[:1]), h[:-1]])
+    return lstm_gates(x, h_prev.transpose(0, 1), *params)[1]
 
 
 def elementwise_gating(forget: Tensor, seed: int = 0) -> tuple[Tensor, Tensor]:
@@ -71,3 +76,23 @@ def elementwise_gating(forget: Tensor, seed: int = 0) -> tuple[Tensor, Tensor]:
     ratio = carried.norm(dim=1) / g.norm()
     cosine = (carried @ g) / (carried.norm(dim=1) * g.norm())
     return ratio, cosine
+
+
+def forget_gate_decay(
+    forget_bias: float, steps: int = 60, hidden: int = 16, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(closed form, measured) decay of the cell-state gradient over lags 0..steps-1.
+
+    Closed form: sigma(b_f)^lag, the direct path with zero weights. Measured: a real LSTM
+    (PyTorch's default random weights, forget bias b_f) replayed by ``probe`` on the adding
+    problem; ||dL/dc_{T-lag}|| / ||dL/dc_T|| averaged over a batch.
+    """
+    torch.manual_seed(seed)
+    task = AddingProblem(T=steps)
+    model = SequenceModel("lstm", task.input_size, hidden, task.output_size)
+    set_forget_bias_(model.rnn, forget_bias)
+    x, y = task.sample(32, torch.Generator().manual_seed(seed))
+    norms = probe(model, task, x, y).dL_dc.norm(dim=-1).mean(0).numpy()
+    measured = norms[::-1] / norms[-1]
+    closed = (1 / (1 + math.exp(-forget_bias))) ** np.arange(steps)
+    return closed, measured

@@ -42,6 +42,13 @@ def set_threads(n: int | None = None) -> int:
     return n
 
 
+def progress_enabled(progress: bool = True) -> bool:
+    """Whether to show a progress bar: asked for, and not switched off by the environment
+    variable ``TQDM_DISABLE`` (the book's build sets it, so pages show no frozen bars;
+    ``tqdm.notebook`` ignores that variable, hence this one place that reads it)."""
+    return progress and os.environ.get("TQDM_DISABLE", "0").lower() in ("", "0", "false")
+
+
 def describe(device: torch.device) -> str:
     """A one-line description a chapter prints, e.g. ``cuda (NVIDIA H100)``."""
     if device.type == "cuda":

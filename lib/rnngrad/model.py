@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
 from .cells import CELL_TYPES
+from .init import set_forget_bias_
 from .tasks import Task
 
 _MODULES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -55,10 +57,24 @@ class SequenceModel(nn.Module):
 
 
 def make_model(
-    cell: str, task: Task, hidden_size: int = 64, num_layers: int = 1, nonlinearity: str = "tanh"
+    cell: str,
+    task: Task,
+    hidden_size: int = 64,
+    num_layers: int = 1,
+    nonlinearity: str = "tanh",
+    *,
+    forget_bias: float | None = None,
+    seed: int | None = None,
 ) -> SequenceModel:
-    """A model sized for ``task``."""
-    return SequenceModel(
+    """A model sized for ``task``.
+
+    * ``seed``: build the weights under ``torch.manual_seed(seed)`` (same seed, same model).
+    * ``forget_bias``: for an LSTM, set the forget gate's total bias in every layer (PyTorch's
+      default draws every bias from U(-1/sqrt(H), 1/sqrt(H)), mean 0); ignored by other cells.
+    """
+    if seed is not None:
+        torch.manual_seed(seed)
+    model = SequenceModel(
         cell,
         task.input_size,
         hidden_size,
@@ -67,3 +83,6 @@ def make_model(
         per_step=task.per_step,
         nonlinearity=nonlinearity,
     )
+    if forget_bias is not None and cell == "lstm":
+        set_forget_bias_(model.rnn, forget_bias)
+    return model

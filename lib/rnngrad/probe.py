@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .cells import step_function
+from .cells import replay
 from .model import SequenceModel
 from .tasks import Task
 
@@ -48,21 +48,9 @@ def probe(
     if x.dim() != 3:
         raise ValueError(f"x must have shape (B, T, input_size), got {tuple(x.shape)}")
     rnn = model.rnn
-    lstm = model.cell == "lstm"
-    seq = x.transpose(0, 1)  # time first
-    hs: list[Tensor] = []
-    cs: list[Tensor] = []
-    for layer in range(rnn.num_layers):
-        step = step_function(rnn, layer)
-        h = seq.new_zeros(seq.shape[1], rnn.hidden_size)
-        state = (h, h) if lstm else h
-        hs, cs = [], []
-        for x_t in seq:
-            state = step(x_t, state)
-            hs.append(state[0] if lstm else state)
-            if lstm:
-                cs.append(state[1])
-        seq = torch.stack(hs)
+    last = replay(rnn, x.transpose(0, 1))[-1]  # the last layer's states, time first
+    hs, cs = last.h, last.c or []
+    seq = torch.stack(hs)  # (T, B, H)
     loss = task.loss(model.readout(seq.transpose(0, 1)), y)
     jac = sv = None
     if jacobians:
@@ -75,8 +63,8 @@ def probe(
         h=_batch_first(hs),
         dL_dh=_batch_first(grads[: len(hs)]),
         loss=loss.item(),
-        c=_batch_first(cs) if lstm else None,
-        dL_dc=_batch_first(grads[len(hs) :]) if lstm else None,
+        c=_batch_first(cs) if cs else None,
+        dL_dc=_batch_first(grads[len(hs) :]) if cs else None,
         jacobians=jac,
         singular_values=sv,
     )

@@ -10,7 +10,7 @@ import torch
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from .plots import COLORS, new_figure
+from .style import COLORS, new_figure
 from .sweep import Run, median, select
 from .train import History
 

@@ -30,6 +30,11 @@ class Task:
     higher_is_better: bool = False
     baseline: float  # the loss of the best predictor that ignores the dependency
 
+    @property
+    def length(self) -> int:
+        """The number of time steps in one input sequence."""
+        raise NotImplementedError
+
     def sample(self, batch: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
         raise NotImplementedError
 
@@ -71,6 +76,10 @@ class AddingProblem(Task):
         self.baseline = 1 / 6
         self.metric_name = "MSE"
 
+    @property
+    def length(self) -> int:
+        return self.T
+
     def sample(self, batch, generator=None):
         values = torch.rand(batch, self.T, generator=generator)
         half = self.T // 2
@@ -85,32 +94,39 @@ class AddingProblem(Task):
 
 @dataclass
 class CopyTask(Task):
-    """Copy memory task: 10 symbols from 8, then T blanks (the last is a delimiter), then
-    10 blanks during which the model must replay the symbols. Length T + 20.
+    """Copy memory task: ``to_copy`` symbols from ``symbols``, then ``gap`` blanks (the last
+    is a delimiter), then ``to_copy`` blanks during which the model must replay the symbols.
+    Length gap + 2 to_copy; each symbol is replayed gap + to_copy steps after it was shown.
 
-    A memoryless model outputs blank for T + 10 steps and guesses uniformly for the last 10:
-    cross-entropy 10 ln 8 / (T + 20).
+    A memoryless model outputs blank for gap + to_copy steps and guesses uniformly for the
+    last to_copy: cross-entropy to_copy ln(symbols) / (gap + 2 to_copy).
     """
 
-    T: int = 100
+    gap: int = 100
     symbols: int = 8
-    length: int = 10
+    to_copy: int = 10
 
     def __post_init__(self) -> None:
-        _check_length("T", self.T, 1)
-        self.name = f"copy (T={self.T})"
+        _check_length("gap", self.gap, 1)
+        _check_length("to_copy", self.to_copy, 1)
+        _check_length("symbols", self.symbols, 2)
+        self.name = f"copy (gap {self.gap})"
         self.input_size = self.symbols + 2  # blank, symbols, delimiter
         self.output_size = self.symbols + 1  # blank, symbols
         self.per_step, self.metric_name = True, "cross-entropy"
-        self.baseline = self.length * math.log(self.symbols) / (self.T + 2 * self.length)
+        self.baseline = self.to_copy * math.log(self.symbols) / self.length
+
+    @property
+    def length(self) -> int:
+        return self.gap + 2 * self.to_copy
 
     def sample(self, batch, generator=None):
-        n, total = self.length, self.T + 2 * self.length
+        n = self.to_copy
         seq = torch.randint(1, self.symbols + 1, (batch, n), generator=generator)
-        tokens = torch.zeros(batch, total, dtype=torch.long)
+        tokens = torch.zeros(batch, self.length, dtype=torch.long)
         tokens[:, :n] = seq
-        tokens[:, n + self.T - 1] = self.symbols + 1  # the delimiter: "now replay"
-        target = torch.zeros(batch, total, dtype=torch.long)
+        tokens[:, n + self.gap - 1] = self.symbols + 1  # the delimiter: "now replay"
+        target = torch.zeros(batch, self.length, dtype=torch.long)
         target[:, -n:] = seq
         return F.one_hot(tokens, self.input_size).float(), target
 
@@ -146,7 +162,7 @@ class AgreementTask(ClassificationTask):
     "The cat , which chased the mice that ate the cheese , [was|were]": the subject's number
     decides the verb's. Each of ``clauses`` relative clauses adds a verb and an *attractor*
     noun whose number is drawn independently of the subject's, so the nouns in between carry
-    no information: only the subject, ``T - 1`` words back, does. Chance is ln 2 in
+    no information: only the subject, ``length - 1`` words back, does. Chance is ln 2 in
     cross-entropy and 50 % in accuracy.
     """
 
@@ -159,7 +175,7 @@ class AgreementTask(ClassificationTask):
         self.baseline = math.log(2)
 
     @property
-    def T(self) -> int:
+    def length(self) -> int:
         return 4 + 4 * self.clauses  # the subject .. the comma before the verb
 
     def sentence(
@@ -210,6 +226,10 @@ class EchoSeries(Task):
         self.name, self.input_size, self.output_size = f"echo (delay={self.delay})", 1, 1
         self.baseline, self.metric_name = 1.0, "MSE"
 
+    @property
+    def length(self) -> int:
+        return self.T
+
     def sample(self, batch, generator=None):
         x = torch.randn(batch, self.T, 1, generator=generator)
         return x, x[:, self.T - self.delay, 0]
@@ -241,13 +261,13 @@ class WordSenseTask(ClassificationTask):
         self.baseline = math.log(2)
 
     @property
-    def T(self) -> int:
+    def length(self) -> int:
         return self.lead + self.distance + 1
 
     def sample(self, batch, generator=None):
         fillers = torch.tensor([SENSE_VOCAB.index(w) for w in FILLERS])
         cues = torch.tensor([[SENSE_VOCAB.index(w) for w in c] for c in (MONEY_CUES, RIVER_CUES)])
-        ids = fillers[torch.randint(0, len(FILLERS), (batch, self.T), generator=generator)]
+        ids = fillers[torch.randint(0, len(FILLERS), (batch, self.length), generator=generator)]
         sense = torch.randint(0, 2, (batch,), generator=generator)
         pick = torch.randint(0, cues.shape[1], (batch,), generator=generator)
         ids[:, self.lead] = cues[sense, pick]
@@ -261,23 +281,27 @@ class WordSenseTask(ClassificationTask):
 
 @dataclass
 class ToneTask(ClassificationTask):
-    """A speech-like signal: a short tone at one of ``classes`` frequencies, then ``T``
+    """A speech-like signal: a short tone at one of ``classes`` frequencies, then ``gap``
     steps of noise. The label is the tone (the "word" said at the start); the model hears it
     only at the beginning. Chance: 1/classes accuracy, ln(classes) cross-entropy.
     """
 
-    T: int = 50
+    gap: int = 50
     classes: int = 4
     tone_steps: int = 8
     noise: float = 0.5
 
     def __post_init__(self) -> None:
-        _check_length("T", self.T, 1)
+        _check_length("gap", self.gap, 1)
         _check_length("classes", self.classes, 2)
         _check_length("tone_steps", self.tone_steps, 2)
-        self.name = f"tone (T={self.T})"
+        self.name = f"tone (gap {self.gap})"
         self.input_size, self.output_size = 1, self.classes
         self.baseline = math.log(self.classes)
+
+    @property
+    def length(self) -> int:
+        return self.tone_steps + self.gap
 
     def frequencies(self) -> Tensor:
         """Cycles per step of each class, spread between 0.05 and 0.4 (below Nyquist)."""
@@ -288,7 +312,7 @@ class ToneTask(ClassificationTask):
         phase = torch.rand(batch, 1, generator=generator) * 2 * math.pi
         t = torch.arange(self.tone_steps)
         tone = torch.sin(2 * math.pi * self.frequencies()[label, None] * t + phase)
-        signal = torch.randn(batch, self.tone_steps + self.T, generator=generator) * self.noise
+        signal = torch.randn(batch, self.length, generator=generator) * self.noise
         signal[:, : self.tone_steps] += tone
         return signal.unsqueeze(-1), label
 
@@ -316,7 +340,7 @@ class SeasonalSeries(Task):
         self.baseline = 1 + self.noise**2
 
     @property
-    def T(self) -> int:
+    def length(self) -> int:
         return self.period * self.cycles
 
     @property
@@ -326,8 +350,8 @@ class SeasonalSeries(Task):
 
     def sample(self, batch, generator=None):
         pattern = torch.randn(batch, self.period, generator=generator)
-        clean = pattern.repeat(1, self.cycles + 1)[:, : self.T + 1]
-        series = clean + self.noise * torch.randn(batch, self.T + 1, generator=generator)
+        clean = pattern.repeat(1, self.cycles + 1)[:, : self.length + 1]
+        series = clean + self.noise * torch.randn(batch, self.length + 1, generator=generator)
         return series[:, :-1, None], series[:, -1]
 
 

@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 import torch
 from tqdm.auto import tqdm
 
-from .device import pick_device, seed_everything
+from .device import pick_device, progress_enabled, seed_everything
 from .model import SequenceModel
 from .tasks import Task
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}
+
+
+StopReason = Literal["budget", "target", "non-finite loss", "non-finite gradient"]
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Why and where a run ended. ``budget``: it used every step it was given without
+    reaching a target (or had none); ``target``: the held-out metric reached the target;
+    ``non-finite loss`` / ``non-finite gradient``: the run blew up and stopped before the
+    update (the parameters stay finite)."""
+
+    reason: StopReason
+    step: int
+
+    def __str__(self) -> str:
+        if self.reason == "budget":
+            return f"budget spent ({self.step} steps)"
+        return f"{self.reason} at step {self.step}"
 
 
 @dataclass
@@ -25,7 +44,7 @@ class History:
     grad_norm: list[float] = field(default_factory=list)
     eval_step: list[int] = field(default_factory=list)
     eval_metric: list[float] = field(default_factory=list)
-    stopped: str = "finished"  # or "target reached at step k", "non-finite ... at step k"
+    stopped: Stop = Stop("budget", 0)
     seconds: float = 0.0
 
     @property
@@ -34,7 +53,12 @@ class History:
 
     @property
     def diverged(self) -> bool:
-        return self.stopped.startswith("non-finite")
+        return self.stopped.reason.startswith("non-finite")
+
+    @property
+    def solved_at(self) -> int | None:
+        """The step at which the run reached its target, or None."""
+        return self.stopped.step if self.stopped.reason == "target" else None
 
     @property
     def final_metric(self) -> float:
@@ -79,15 +103,12 @@ def train(
     opt = OPTIMIZERS[optimizer](model.parameters(), lr=lr)
     history = History()
     start = time.perf_counter()
-    # tqdm.notebook ignores the TQDM_DISABLE variable, so it is read here: the book's build
-    # sets it, and the pages show no frozen progress bars.
-    quiet = not progress or os.environ.get("TQDM_DISABLE", "0").lower() not in ("", "0", "false")
     bar = tqdm(
         range(1, steps + 1),
         desc=f"{model.cell} on {task.name}",
         mininterval=0.5,
         leave=False,
-        disable=quiet,
+        disable=not progress_enabled(progress),
     )
     for step in bar:
         x, y = (t.to(device, non_blocking=True) for t in task.sample(batch_size, data))
@@ -99,7 +120,8 @@ def train(
         history.loss.append(loss.item())
         history.grad_norm.append(norm.item())
         if not (math.isfinite(history.loss[-1]) and math.isfinite(history.grad_norm[-1])):
-            history.stopped = f"non-finite {'loss' if not math.isfinite(history.loss[-1]) else 'gradient'} at step {step}"
+            what = "loss" if not math.isfinite(history.loss[-1]) else "gradient"
+            history.stopped = Stop(f"non-finite {what}", step)
             break
         opt.step()
         if step % eval_every == 0 or step == steps:
@@ -110,8 +132,10 @@ def train(
             if target is not None and (
                 metric >= target if task.higher_is_better else metric <= target
             ):
-                history.stopped = f"target reached at step {step}"
+                history.stopped = Stop("target", step)
                 break
+    else:
+        history.stopped = Stop("budget", steps)
     history.seconds = time.perf_counter() - start
     return history
 

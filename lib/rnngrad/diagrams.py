@@ -1,0 +1,138 @@
+"""Hand-drawn diagrams: the unrolled RNN and the LSTM cell. Nothing here measures anything."""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+
+from .style import COLORS
+
+
+def unrolled_graph_figure(steps: int = 4) -> Figure:
+    """The RNN unrolled in time: inputs, hidden states, the loss, and the backward path."""
+    fig = Figure(figsize=(7.2, 2.8), layout="constrained")
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.set_xlim(-0.8, steps + 1.2)
+    ax.set_ylim(-0.9, 2.3)
+    arrow = dict(arrowstyle="-|>", color="#444444", lw=1.2, shrinkA=14, shrinkB=14)
+    back = dict(
+        arrowstyle="-|>",
+        color=COLORS["rnn"],
+        lw=1.4,
+        ls="--",
+        shrinkA=14,
+        shrinkB=14,
+        connectionstyle="arc3,rad=-0.35",
+    )
+    for t in range(steps + 1):
+        ax.text(
+            t,
+            1,
+            f"$h_{t}$" if t < steps else "$h_T$",
+            ha="center",
+            va="center",
+            fontsize=12,
+            bbox=dict(boxstyle="circle,pad=0.35", fc="#e8f0fb", ec=COLORS["lstm"]),
+        )
+        if t > 0:
+            label = f"$x_{t}$" if t < steps else "$x_T$"
+            ax.text(
+                t,
+                -0.45,
+                label,
+                ha="center",
+                va="center",
+                fontsize=11,
+                bbox=dict(boxstyle="square,pad=0.3", fc="#f4f4f4", ec="#888888"),
+            )
+            ax.annotate("", (t, 1), (t, -0.45), arrowprops=arrow)
+            ax.text(t + 0.08, 0.28, "$U$", fontsize=9, color="#444444")
+            ax.annotate("", (t, 1), (t - 1, 1), arrowprops=arrow)
+            ax.text(t - 0.55, 1.1, "$W$", fontsize=9, color="#444444")
+            ax.annotate("", (t - 1, 1), (t, 1), arrowprops=back)
+    ax.text(
+        steps + 1,
+        1,
+        "$L$",
+        ha="center",
+        va="center",
+        fontsize=12,
+        bbox=dict(boxstyle="round,pad=0.35", fc="#fde8e8", ec=COLORS["rnn"]),
+    )
+    ax.annotate("", (steps + 1, 1), (steps, 1), arrowprops=arrow)
+    ax.annotate("", (steps, 1), (steps + 1, 1), arrowprops=back)
+    ax.text(
+        steps / 2,
+        2.0,
+        r"backward: $\partial L/\partial h_{t-1} = W^\top \mathrm{diag}(\phi'(a_t))\,"
+        r"\partial L/\partial h_t$",
+        ha="center",
+        color=COLORS["rnn"],
+        fontsize=10,
+    )
+    return fig
+
+
+def lstm_cell_figure() -> Figure:
+    """The LSTM cell as a diagram: the cell-state line on top (multiply by f, add i*g) and
+    the four gates reading [h_{t-1}, x_t] below."""
+    fig = Figure(figsize=(7.0, 3.2), layout="constrained")
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 5)
+    line = dict(arrowstyle="-|>", color="#444444", lw=1.3)
+    carousel = dict(arrowstyle="-|>", color=COLORS["lstm"], lw=2.5)
+
+    def node(x, y, text, color="#ffffff", edge="#444444", style="circle,pad=0.25"):
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=11,
+            bbox=dict(boxstyle=style, fc=color, ec=edge),
+        )
+
+    # The cell-state path: c_{t-1} -> (x f) -> (+ i g) -> c_t.
+    ax.annotate("", (2.9, 4.2), (0.6, 4.2), arrowprops=carousel)
+    ax.annotate("", (5.6, 4.2), (3.3, 4.2), arrowprops=carousel)
+    ax.annotate("", (9.4, 4.2), (6.0, 4.2), arrowprops=carousel)
+    ax.text(0.3, 4.2, "$c_{t-1}$", ha="center", va="center", fontsize=12)
+    ax.text(9.7, 4.2, "$c_t$", ha="center", va="center", fontsize=12)
+    node(3.1, 4.2, r"$\times$", edge=COLORS["lstm"])
+    node(5.8, 4.2, "$+$", edge=COLORS["lstm"])
+    # Gates.
+    gates = [
+        (3.1, r"$f_t = \sigma$"),
+        (4.9, r"$i_t = \sigma$"),
+        (6.2, r"$g_t = \tanh$"),
+        (7.9, r"$o_t = \sigma$"),
+    ]
+    for x, label in gates:
+        node(x, 1.9, label, color="#f4f4f4", style="round,pad=0.3")
+        ax.annotate("", (x, 1.55), (x, 0.75), arrowprops=line)
+    ax.plot([1.2, 8.6], [0.6, 0.6], color="#444444", lw=1.3)
+    ax.text(0.6, 0.6, "$[h_{t-1}, x_t]$", ha="center", va="center", fontsize=11)
+    ax.annotate("", (3.1, 3.95), (3.1, 2.25), arrowprops=line)
+    node(5.55, 3.05, r"$\times$")
+    ax.annotate("", (5.38, 2.85), (4.9, 2.25), arrowprops=line)
+    ax.annotate("", (5.72, 2.85), (6.2, 2.25), arrowprops=line)
+    ax.annotate("", (5.8, 3.95), (5.6, 3.3), arrowprops=line)
+    # Output: h_t = o_t * tanh(c_t).
+    node(8.6, 3.05, r"$\times$")
+    ax.annotate("", (8.45, 2.85), (7.9, 2.25), arrowprops=line)
+    ax.annotate("", (8.6, 3.3), (8.6, 4.2), arrowprops=dict(line, connectionstyle="arc3"))
+    ax.text(8.95, 3.65, r"$\tanh$", fontsize=9)
+    ax.annotate("", (9.6, 3.05), (8.85, 3.05), arrowprops=line)
+    ax.text(9.75, 3.05, "$h_t$", ha="center", va="center", fontsize=12)
+    ax.text(
+        4.4,
+        4.65,
+        r"direct path: $\partial c_t / \partial c_{t-1} = f_t$ (+ paths through $h_{t-1}$)",
+        ha="center",
+        color=COLORS["lstm"],
+        fontsize=9,
+    )
+    return fig
