@@ -75,7 +75,13 @@ def test_reader_requirements_are_ranges_not_pins():
     assert "download.pytorch.org/whl/cpu" in binder, "Binder should install CPU-only torch"
 
 
-FIGURE_ENDINGS = ("fig", "rnngrad.plots.", "rnngrad.diagrams.", "rnngrad.sweep_plots.", "rnngrad.explore(")
+FIGURE_ENDINGS = (
+    "fig",
+    "rnngrad.plots.",
+    "rnngrad.diagrams.",
+    "rnngrad.sweep_plots.",
+    "rnngrad.explore(",
+)
 
 
 def test_every_figure_cell_has_a_caption():
@@ -90,3 +96,19 @@ def test_every_figure_cell_has_a_caption():
             if last.startswith(FIGURE_ENDINGS) and not last.startswith("fig,"):
                 caption = cell["metadata"].get("mystnb", {}).get("figure", {}).get("caption")
                 assert caption, f"{path.name} cell {i} shows a figure without a caption"
+
+
+MAX_CELL_LINES = 30
+
+
+def test_chapter_code_cells_are_short():
+    """A chapter cell does one thing (issue: code a student reads): at most 30 lines, so a
+    cell that trains, tabulates, plots and glues at once is split. Catches a long cell."""
+    long = [
+        f"{path.name} cell {i} ({n} lines)"
+        for path in chapter_notebooks()
+        for i, cell in enumerate(json.loads(path.read_text())["cells"])
+        if cell["cell_type"] == "code"
+        and (n := len("".join(cell["source"]).strip().splitlines())) > MAX_CELL_LINES
+    ]
+    assert not long, "split these cells: " + ", ".join(long)
