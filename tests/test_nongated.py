@@ -1,0 +1,309 @@
+"""Part V's non-gated cells against references, their derivations against autograd, and
+truncated backpropagation against its definition."""
+
+import math
+
+import pytest
+import sympy as sp
+import torch
+from torch import nn
+
+from rnngrad import symbolic_nongated as sym
+from rnngrad.cells import unroll
+from rnngrad.init import chrono_init_, memory_time
+from rnngrad.nongated import (
+    VARIANTS,
+    IndRNN,
+    LeakyRNN,
+    OrthogonalRNN,
+    Truncated,
+    check_leak,
+    indrnn_bound,
+    irnn_init_,
+    make_variant,
+    trace,
+    truncate,
+)
+from rnngrad.probe import probe
+from rnngrad.tasks import AddingProblem, CopyTask
+from rnngrad.train import train
+
+F64 = torch.float64
+
+
+def _leaky_reference(x, w_ih, w_hh, b_ih, b_hh, alpha):
+    """The leaky recurrence written independently: one unit at a time, plain loops."""
+    B, T, _ = x.shape
+    H = w_hh.shape[0]
+    h = [[torch.zeros((), dtype=F64) for _ in range(H)] for _ in range(B)]
+    out = []
+    for t in range(T):
+        new = []
+        for b in range(B):
+            row = []
+            for j in range(H):
+                a = b_ih[j] + b_hh[j] + sum(w_ih[j, i] * x[b, t, i] for i in range(x.shape[2]))
+                a = a + sum(w_hh[j, k] * h[b][k] for k in range(H))
+                row.append(alpha[j] * h[b][j] + (1 - alpha[j]) * torch.tanh(a))
+            new.append(row)
+        h = new
+        out.append(torch.stack([torch.stack(r) for r in h]))
+    return torch.stack(out, dim=1)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_leaky_rnn_matches_independent_float64_autograd(seed):
+    torch.manual_seed(seed)
+    H = 3
+    cell = LeakyRNN(2, H, leak=torch.tensor([0.2, 0.5, 0.9])).to(F64)
+    x = torch.randn(2, 4, 2, dtype=F64)
+    out, h_n = cell(x)
+    out.sin().sum().backward()
+    grads = [p.grad.clone() for p in cell.parameters()]
+    params = [p.detach().clone().requires_grad_() for p in cell.parameters()]
+    ref = _leaky_reference(x, *params, cell.leak)
+    ref.sin().sum().backward()
+    torch.testing.assert_close(out, ref, atol=1e-12, rtol=1e-12)
+    torch.testing.assert_close(h_n[0], ref[:, -1])
+    for mine, theirs in zip(grads, [p.grad for p in params], strict=True):
+        torch.testing.assert_close(mine, theirs, atol=1e-12, rtol=1e-12)
+    # planted bug: the reference is sensitive to swapping alpha and 1 - alpha
+    swapped = _leaky_reference(x, *[p.detach() for p in params], 1 - cell.leak)
+    assert (swapped - out).abs().max() > 1e-3
+
+
+@pytest.mark.parametrize("dtype", [F64, torch.float32])
+def test_indrnn_matches_fused_relu_rnn_with_diagonal_weight(dtype):
+    """IndRNN is nn.RNN(ReLU) with W_hh = diag(u) and no hidden bias."""
+    torch.manual_seed(0)
+    ind = IndRNN(3, 5).to(dtype)
+    fused = nn.RNN(3, 5, nonlinearity="relu", batch_first=True).to(dtype)
+    with torch.no_grad():
+        fused.weight_ih_l0.copy_(ind.weight_ih_l0)
+        fused.bias_ih_l0.copy_(ind.bias_ih_l0)
+        fused.weight_hh_l0.copy_(torch.diag(ind.weight_hh_l0))
+        fused.bias_hh_l0.zero_()
+    x = torch.randn(4, 9, 3, dtype=dtype)
+    for module in (ind, fused):
+        out, h_n = module(x)
+        (out.sin().sum() + h_n.sum()).backward()
+    tol = 1e-10 if dtype == F64 else 1e-5
+    torch.testing.assert_close(ind(x)[0], fused(x)[0], atol=tol, rtol=tol)
+    torch.testing.assert_close(ind.weight_ih_l0.grad, fused.weight_ih_l0.grad, atol=tol, rtol=tol)
+    torch.testing.assert_close(
+        ind.weight_hh_l0.grad, torch.diagonal(fused.weight_hh_l0.grad), atol=tol, rtol=tol
+    )
+    # the step-by-step path (used by trace) agrees with the vectorised forward
+    h = torch.zeros(4, 5, dtype=dtype)
+    for x_t in x.unbind(1):
+        h = ind.step(x_t, h)
+    torch.testing.assert_close(h, ind(x)[1][0], atol=tol, rtol=tol)
+
+
+def test_indrnn_bound_clamps_the_recurrent_weight():
+    ind = IndRNN(1, 4, bound=indrnn_bound(10, 2.0))
+    with torch.no_grad():
+        ind.weight_hh_l0.copy_(torch.tensor([-3.0, 0.5, 1.2, 5.0]))
+    b = 2.0 ** (1 / 10)
+    assert ind.recurrent_weight.tolist() == pytest.approx([-b, 0.5, b, b])
+
+
+def test_orthogonal_rnn_stays_orthogonal_and_replays():
+    torch.manual_seed(0)
+    rnn = OrthogonalRNN(2, 6).to(F64)
+    x = torch.randn(3, 7, 2, dtype=F64)
+    opt = torch.optim.SGD(rnn.parameters(), lr=0.5)
+    for _ in range(3):
+        opt.zero_grad()
+        rnn(x)[0].pow(2).sum().backward()
+        opt.step()
+    q = rnn.weight_hh_l0
+    # (the base was made in float32 before .to(F64): orthogonal to float32 accuracy)
+    torch.testing.assert_close(q.T @ q, torch.eye(6, dtype=F64), atol=1e-6, rtol=0)
+    # the fused forward uses the current orthogonal matrix: the textbook replay agrees
+    torch.testing.assert_close(rnn(x)[0], unroll(rnn, x)[0], atol=1e-10, rtol=1e-10)
+
+
+def test_irnn_start():
+    rnn = irnn_init_(nn.RNN(2, 4, nonlinearity="relu"))
+    assert torch.equal(rnn.weight_hh_l0, torch.eye(4))
+    assert not rnn.bias_ih_l0.any() and not rnn.bias_hh_l0.any()
+    with pytest.raises(ValueError, match="ReLU"):
+        irnn_init_(nn.RNN(2, 4))
+
+
+@pytest.mark.parametrize("cell", VARIANTS)
+def test_every_variant_trains_in_the_shared_loop(cell):
+    task = CopyTask(2) if cell == "leaky" else AddingProblem(T=6)
+    torch.manual_seed(0)
+    model = make_variant(cell, task, hidden_size=8)
+    assert model.cell == cell
+    history = train(model, task, 3, batch_size=8, eval_batch=16, eval_every=3, progress=False)
+    assert history.steps == 3 and math.isfinite(history.loss[-1])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "orthogonal"])
+def test_trace_without_truncation_is_the_probe(cell):
+    task = AddingProblem(T=8)
+    torch.manual_seed(0)
+    model = make_variant(cell, task, hidden_size=5).double()
+    x, y = (t.double() for t in task.sample(4, torch.Generator().manual_seed(0)))
+    ours, theirs = trace(model, task, x, y), probe(model, task, x, y)
+    torch.testing.assert_close(ours.dL_dh, theirs.dL_dh)
+    assert ours.loss == pytest.approx(theirs.loss)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "indrnn", "leaky"])
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_truncation_cuts_the_gradient_at_k(cell, k):
+    """BPTT(k) of a last-step loss reaches x_{T-k+1}..x_T and nothing earlier; the forward
+    pass is unchanged; trace(truncate=k) shows the same cut on dL/dh_t."""
+    T = 9
+    task = AddingProblem(T=T)
+    torch.manual_seed(1)
+    model = make_variant(cell, task, hidden_size=6).double()
+    x, y = (t.double() for t in task.sample(5, torch.Generator().manual_seed(1)))
+    x.requires_grad_()
+    cut = Truncated(model, k)
+    torch.testing.assert_close(cut(x), model(x))
+    (g,) = torch.autograd.grad(task.loss(cut(x), y), x)
+    per_step = g.abs().sum(dim=(0, 2))
+    assert (per_step[: T - k] == 0).all()
+    assert (per_step[T - k :] > 0).all()
+    tr = trace(model, task, x.detach(), y, truncate=k).gradient_norms()
+    assert (tr[: T - k] == 0).all() and (tr[T - k :] > 0).all()
+
+
+def test_truncation_longer_than_the_sequence_is_full_bptt():
+    task = AddingProblem(T=6)
+    torch.manual_seed(0)
+    model = make_variant("gru", task, hidden_size=4).double()
+    x, y = (t.double() for t in task.sample(3, torch.Generator().manual_seed(0)))
+    full = torch.autograd.grad(task.loss(model(x), y), list(model.parameters()))
+    cut = torch.autograd.grad(task.loss(Truncated(model, 6)(x), y), list(model.parameters()))
+    for a, b in zip(full, cut, strict=True):
+        torch.testing.assert_close(a, b)
+    assert truncate(model, None) is model
+
+
+def test_truncated_model_trains_in_the_shared_loop():
+    task = AddingProblem(T=12)
+    torch.manual_seed(0)
+    model = make_variant("lstm", task, hidden_size=8)
+    before = [p.detach().clone() for p in model.parameters()]
+    history = train(Truncated(model, 4), task, 3, batch_size=8, eval_batch=16, progress=False)
+    assert history.steps == 3
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+@pytest.mark.parametrize("leak", [0, 1, 1.5, -0.1, math.nan, [0.5, 1.0]])
+def test_leak_outside_open_interval_raises(leak):
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        check_leak(leak)
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        LeakyRNN(1, 2, leak=leak)
+
+
+@pytest.mark.parametrize("k", [0, -1, 1.5, True])
+def test_truncation_k_below_one_raises(k):
+    model = make_variant("rnn", AddingProblem(T=4), hidden_size=2)
+    with pytest.raises(ValueError, match="k must be an int >= 1"):
+        Truncated(model, k)
+    with pytest.raises(ValueError, match="k must be an int >= 1"):
+        truncate(model, k)
+
+
+def test_negative_bound_and_bad_arguments_raise():
+    with pytest.raises(ValueError, match="bound must be"):
+        IndRNN(1, 2, bound=-0.5)
+    with pytest.raises(ValueError, match="gamma"):
+        indrnn_bound(10, -1.0)
+    with pytest.raises(ValueError, match="steps"):
+        indrnn_bound(0)
+    with pytest.raises(ValueError, match="unknown cell"):
+        make_variant("unitary", AddingProblem(T=4))
+    with pytest.raises(ValueError, match="one number or 3"):
+        LeakyRNN(1, 3, leak=[0.5, 0.5])
+
+
+# -- derivations against autograd -------------------------------------------------------
+
+
+def _values(symbols, seed):
+    g = torch.Generator().manual_seed(seed)
+    return {s: float(torch.rand((), generator=g, dtype=F64)) * 0.8 + 0.1 for s in symbols}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_leaky_jacobian_against_autograd(seed):
+    s, _, total, written = sym.leaky_scalar()
+    v = _values(s.values(), seed)
+    p = {k: v[sym_] for k, sym_ in s.items()}
+    h = torch.tensor(p["h"], dtype=F64, requires_grad=True)
+    out = p["alpha"] * h + (1 - p["alpha"]) * torch.tanh(p["w"] * h + p["u"] * p["x"] + p["b"])
+    out.backward()
+    assert float(total.subs(v)) == pytest.approx(h.grad.item(), abs=1e-12)
+    assert sp.simplify(total - written) == 0
+
+
+def test_memory_time_against_decay():
+    alpha, k, tau, series = sym.memory_time()
+    for a in (0.5, 0.9, 0.99):
+        t = float(tau.subs(alpha, a))
+        assert a**t == pytest.approx(math.exp(-1))  # after tau steps, a factor e is lost
+        assert float(series.subs(alpha, a)) == pytest.approx(t, rel=(1 - a) ** 2 + 1e-3)
+    # measured on a LeakyRNN with no recurrent weight: dh_T/dh_0 = alpha^T per unit
+    cell = LeakyRNN(1, 3, leak=torch.tensor([0.5, 0.8, 0.95])).to(F64)
+    with torch.no_grad():
+        cell.weight_hh_l0.zero_()
+    h0 = torch.zeros(1, 1, 3, dtype=F64, requires_grad=True)
+    _, h_n = cell(torch.randn(1, 10, 1, dtype=F64), h0)
+    (g,) = torch.autograd.grad(h_n.sum(), h0)
+    torch.testing.assert_close(g.flatten(), cell.leak**10)
+
+
+def test_gates_are_learned_leaks_and_time_warping():
+    assert sym.gru_as_leaky()[2] == 0
+    assert sym.time_warping()[3] == 0
+
+
+def test_chrono_bias_against_chrono_init():
+    tau, b_f, input_gate = sym.chrono_bias()
+    assert b_f == sp.log(tau - 1) and sp.simplify(input_gate - 1 / tau) == 0
+    lstm = nn.LSTM(1, 16)
+    chrono_init_(lstm, t_max=50, generator=torch.Generator().manual_seed(0))
+    bias_f = (lstm.bias_ih_l0 + lstm.bias_hh_l0)[16:32].detach().double()
+    bias_i = (lstm.bias_ih_l0 + lstm.bias_hh_l0)[:16].detach().double()
+    times = memory_time(torch.sigmoid(bias_f))
+    predicted = torch.tensor([float(b_f.subs(tau, float(t))) for t in times], dtype=F64)
+    torch.testing.assert_close(bias_f, predicted, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(torch.sigmoid(bias_i), 1 / times, atol=1e-5, rtol=1e-5)
+    assert times.min() >= 2 - 1e-5 and times.max() <= 50 + 1e-4
+
+
+@pytest.mark.parametrize("steps", [1, 4, 12])
+def test_indrnn_gain_against_autograd(steps):
+    (u_sym, *_), gain, u_max = sym.indrnn_gradient(steps)
+    assert gain == u_sym**steps
+    cell = IndRNN(1, 4).to(F64)
+    with torch.no_grad():
+        cell.weight_ih_l0.fill_(1.0)
+        cell.bias_ih_l0.fill_(0.1)
+        cell.weight_hh_l0.copy_(torch.tensor([0.3, 0.9, 1.0, 1.1], dtype=F64))
+    h0 = torch.full((1, 1, 4), 0.5, dtype=F64, requires_grad=True)
+    _, h_n = cell(torch.rand(1, steps, 1, dtype=F64), h0)  # positive: every ReLU passes
+    (g,) = torch.autograd.grad(h_n.sum(), h0)
+    expected = [float(gain.subs(u_sym, u)) for u in cell.weight_hh_l0.tolist()]
+    torch.testing.assert_close(g.flatten(), torch.tensor(expected, dtype=F64))
+    gamma, T = sp.symbols("gamma T", positive=True)
+    assert float(u_max.subs({gamma: 2.0, T: steps})) == pytest.approx(indrnn_bound(steps, 2.0))
+    assert indrnn_bound(steps, 2.0) ** steps == pytest.approx(2.0)
+
+
+def test_rotation_against_matrix_exp():
+    theta, Q, QtQ, gap = sym.rotation()
+    assert QtQ == sp.eye(2) and gap == 0
+    a = 0.7
+    skew = torch.tensor([[0.0, -a], [a, 0.0]], dtype=F64)
+    numeric = torch.tensor(sp.matrix2numpy(Q.subs(theta, a), dtype=float))
+    torch.testing.assert_close(torch.linalg.matrix_exp(skew), numeric)
