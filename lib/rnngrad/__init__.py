@@ -21,6 +21,7 @@ The library of the book *Gradients Through Time*. One idea per module:
 """
 
 from . import claims, diagrams, plots, style, sweep_plots, symbolic
+from ._version import __version__ as __version__
 from .cells import gru_step, lstm_step, rnn_step, step_function, unroll
 from .device import describe, pick_device, seed_everything, set_threads
 from .explore import Explorer, Slider, explore
@@ -49,8 +50,6 @@ from .tasks import (
     make_task,
 )
 from .train import History, train
-
-__version__ = "0.1.0"
 
 __all__ = [
     "claims",

@@ -52,7 +52,7 @@ def setup(threads: int | None = None) -> torch.device:
     """What every chapter's first cell calls: pick the device (``pick_device``), set the
     thread count (``set_threads``) and the figure style, print where the chapter runs, and
     return the device."""
-    from . import __version__
+    from ._version import __version__
     from .device import describe, pick_device, set_threads
     from .style import use_book_style
 
