@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# Fetch MathJax 3 and the Jupyter widget manager from the npm registry into book/_vendor/,
-# so the built pages load them from the site itself and never from a CDN.
+# Fetch what the book's pages and its browser tests load from the npm registry, so that
+# nothing is ever loaded from a CDN:
+#   book/_vendor/mathjax       MathJax 3 (the pages' maths), served by the site itself
+#   build/vendor/axe-core      axe-core, the accessibility audit the browser tests inject
+# Each part is fetched only when it is missing.
 set -euo pipefail
-dest="$(cd "$(dirname "$0")/.." && pwd)/book/_vendor"
-[ -f "$dest/mathjax/tex-chtml.js" ] && [ -f "$dest/widgets/embed.js" ] && exit 0
+root="$(cd "$(dirname "$0")/.." && pwd)"
+site="$root/book/_vendor"
+tools="$root/build/vendor"
+MATHJAX=mathjax@3.2.2
+AXE=axe-core@4.14.1
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-npm pack --silent mathjax@3.2.2 @jupyter-widgets/html-manager@1.0.15 >/dev/null
-mkdir -p mathjax widgets
-tar -xzf mathjax-3.2.2.tgz -C mathjax --strip-components=1
-tar -xzf jupyter-widgets-html-manager-1.0.15.tgz -C widgets --strip-components=1
-rm -rf "$dest" && mkdir -p "$dest/mathjax/output/chtml/fonts" "$dest/widgets"
-# MathJax: the one combined component and its web fonts (1.6 MB of 24 MB).
-cp mathjax/es5/tex-chtml.js "$dest/mathjax/"
-cp -r mathjax/es5/output/chtml/fonts/woff-v2 "$dest/mathjax/output/chtml/fonts/"
-# The widget manager's self-contained bundle and the icon fonts it loads beside itself.
-cp widgets/dist/embed.js widgets/dist/*.woff2 widgets/dist/*.woff widgets/dist/*.ttf "$dest/widgets/"
-echo "vendored into $dest: $(du -sh "$dest" | cut -f1)"
+if [ ! -f "$site/mathjax/tex-chtml.js" ]; then
+  npm pack --silent "$MATHJAX" >/dev/null
+  mkdir -p mathjax && tar -xzf mathjax-*.tgz -C mathjax --strip-components=1
+  rm -rf "$site" && mkdir -p "$site/mathjax/output/chtml/fonts"
+  # MathJax: the one combined component and its web fonts (1.6 MB of 24 MB).
+  cp mathjax/es5/tex-chtml.js "$site/mathjax/"
+  cp -r mathjax/es5/output/chtml/fonts/woff-v2 "$site/mathjax/output/chtml/fonts/"
+  echo "vendored MathJax into $site: $(du -sh "$site" | cut -f1)"
+fi
+if [ ! -f "$tools/axe-core/axe.min.js" ]; then
+  npm pack --silent "$AXE" >/dev/null
+  mkdir -p axe && tar -xzf axe-core-*.tgz -C axe --strip-components=1
+  mkdir -p "$tools/axe-core"
+  cp axe/axe.min.js axe/LICENSE "$tools/axe-core/"
+  echo "vendored axe-core into $tools/axe-core"
+fi

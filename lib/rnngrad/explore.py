@@ -5,29 +5,38 @@ returns carries three renderings of the same matplotlib figure, and the notebook
 (or the book's MIME priorities, per builder) picks one:
 
 * ``application/vnd.jupyter.widget-view+json``: live ipywidgets sliders redrawing an image
-  (JupyterLab, Notebook, Colab, Binder);
-* ``text/html``: the figure pre-rendered over the slider grid, switched by a few lines of
-  self-contained JavaScript (the HTML book, no kernel needed);
+  (JupyterLab, Notebook, Colab with its ipywidgets 7.7, Binder with ipywidgets 8);
+* ``text/html``: the figure drawn as SVG over the whole slider grid and switched by a few
+  lines of self-contained JavaScript (the HTML book, no kernel needed). Vector frames are
+  crisp on any screen; the parts the frames share (axes, ticks, labels) are stored once;
 * ``image/png``: one still figure at the default values (the PDF).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
+import hashlib
 import html
 import io
 import itertools
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 from matplotlib.figure import Figure
 
-MAX_FRAMES = 120  # pre-rendered frames per explorer: keeps a page well under 3 MB
-STILL_DPI, FRAME_DPI = 110, 72
-FRAME_COLORS = 64  # frames are palette PNGs: line plots need few colours
+MAX_FRAMES = 256  # frames per explorer in the HTML book
+MAX_FRAME_BYTES = 1_000_000  # what one explorer's frames may add to its page
+STILL_DPI = 150  # the PDF's still and the live widget's image
+MIN_FONT_PT = 10  # no text in an explorer's frames is smaller (before the page's scaling)
+MAX_WIDTH_IN = 6.4  # frames wider than this are drawn narrower, so their text stays large
+CSS_PX_PER_PT = 96 / 72
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,10 @@ class Slider:
         """As many decimals as the step has (0.25 -> 2, 0.5 -> 1, 2 -> 0)."""
         return max(0, -Decimal(str(self.step)).normalize().as_tuple().exponent)
 
+    @property
+    def title(self) -> str:
+        return self.label or self.name
+
     def format(self, value: float) -> str:
         return f"{value:.{self.decimals}f}"
 
@@ -84,19 +97,78 @@ def _as_slider(name: str, spec) -> Slider:
     return Slider(name, *spec)
 
 
-def render_png(fig: Figure, dpi: int, colors: int | None = None) -> bytes:
-    """A figure as PNG bytes (white background, readable in dark mode); optionally a palette
-    PNG with ``colors`` colours, a third of the size for line plots."""
+def render_png(fig: Figure, dpi: int = STILL_DPI) -> bytes:
+    """A figure as PNG bytes (white background, readable in dark mode)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-    if colors is None:
-        return buf.getvalue()
-    from PIL import Image
+    return buf.getvalue()
 
-    buf.seek(0)
-    out = io.BytesIO()
-    Image.open(buf).convert("RGB").quantize(colors=colors).save(out, format="png", optimize=True)
-    return out.getvalue()
+
+@contextlib.contextmanager
+def _shared_mathtext_cache() -> Iterator[None]:
+    """Matplotlib parses every TeX label again for each new renderer (its cache is keyed on
+    the renderer's parser); over a grid of frames that is most of the time. While frames are
+    drawn, share one cache between parsers of the same kind; put matplotlib back after."""
+    from matplotlib.mathtext import MathTextParser
+
+    original = MathTextParser.__dict__.get("_parse_cached")
+    inner = getattr(original, "__wrapped__", None)
+    if inner is None:  # another matplotlib: draw without the shortcut
+        yield
+        return
+    parsers: dict[str, MathTextParser] = {}
+
+    @functools.lru_cache(4096)
+    def shared(kind, *args):
+        return inner(parsers[kind], *args)
+
+    def parse_cached(self, *args):
+        parsers.setdefault(self._output_type, self)
+        return shared(self._output_type, *args)
+
+    MathTextParser._parse_cached = parse_cached
+    try:
+        yield
+    finally:
+        MathTextParser._parse_cached = original
+
+
+_NUMBER = re.compile(r"-?\d+\.\d{2,}")
+
+
+def render_svg(fig: Figure) -> tuple[str, str]:
+    """A figure as SVG with real text: ``(viewBox, body)``, the body one element per line,
+    coordinates rounded to 0.1 pt, ids and metadata that differ between frames dropped."""
+    import matplotlib as mpl
+
+    buf = io.StringIO()
+    rc = {"svg.fonttype": "none", "svg.hashsalt": "rnngrad", "svg.id": None}
+    with mpl.rc_context({k: v for k, v in rc.items() if k in mpl.rcParams}):
+        fig.savefig(buf, format="svg", facecolor="white", metadata={"Date": None})
+    svg = buf.getvalue()
+    view_box = re.search(r'viewBox="([^"]+)"', svg).group(1)
+    body = svg[svg.index(">", svg.index("<svg")) + 1 : svg.rindex("</svg>")]
+    body = re.sub(r"<metadata>.*?</metadata>", "", body, flags=re.S)
+    used = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', body))
+    body = re.sub(r' id="([^"]*)"', lambda m: m.group() if m.group(1) in used else "", body)
+    body = re.sub(r"font-family: [^;\"]*", "font-family: 'DejaVu Sans', sans-serif", body)
+    body = re.sub(r' transform="rotate\(-0 [^)]*\)"', "", body)
+    body = _NUMBER.sub(lambda m: f"{float(m.group()):.1f}", body)
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    return view_box, "\n".join(lines)
+
+
+def _minimum_text(fig: Figure) -> None:
+    """Frames are drawn at most MAX_WIDTH_IN wide with no text under MIN_FONT_PT, so the text
+    is large enough at the page's column width."""
+    from matplotlib.text import Text
+
+    width, height = fig.get_size_inches()
+    if width > MAX_WIDTH_IN:
+        fig.set_size_inches(MAX_WIDTH_IN, height * max(0.8, MAX_WIDTH_IN / width))
+    for text in fig.findobj(Text):
+        if text.get_text() and text.get_fontsize() < MIN_FONT_PT:
+            text.set_fontsize(MIN_FONT_PT)
 
 
 class Explorer:
@@ -126,48 +198,102 @@ class Explorer:
     def defaults(self) -> dict[str, float]:
         return {s.name: float(s.values[s.default_index]) for s in self.sliders}
 
-    def figure_png(self, dpi: int = STILL_DPI, colors: int | None = None, **values) -> bytes:
+    def figure(self, **values) -> Figure:
         fig = self.figure_fn(**{**self.defaults, **values})
         if not isinstance(fig, Figure):
             raise TypeError(f"figure_fn must return a matplotlib Figure, got {type(fig).__name__}")
-        png = render_png(fig, dpi, colors)
+        return fig
+
+    def figure_png(self, dpi: int = STILL_DPI, **values) -> bytes:
+        fig = self.figure(**values)
+        _minimum_text(fig)
+        png = render_png(fig, dpi)
         import matplotlib.pyplot as plt
 
         plt.close(fig)  # harmless for figures made without pyplot; stops pile-up for the rest
         return png
+
+    def figure_svg(self, **values) -> tuple[str, str]:
+        fig = self.figure(**values)
+        _minimum_text(fig)
+        svg = render_svg(fig)
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        return svg
+
+    def alt_text(self, indices: list[int]) -> str:
+        """The image's text alternative: the caption and every slider's current value."""
+        values = ", ".join(
+            f"{s.title} = {s.format(s.values[i])}"
+            for s, i in zip(self.sliders, indices, strict=True)
+        )
+        return f"{self.caption or 'Explorer figure'}; {values}"
 
     # -- the three renderings -------------------------------------------------------------
     def still(self) -> bytes:
         """The PDF's figure: the default values."""
         return self.figure_png()
 
+    def frame_data(self) -> dict:
+        """Every grid point's SVG, as a pool of distinct lines and, per frame, runs of pool
+        indices (``[start, count, start, count, ...]``); frames in row-major order of the
+        sliders (the last slider varies fastest)."""
+        pool: dict[str, int] = {}
+        frames, view_boxes = [], set()
+        with _shared_mathtext_cache():
+            for combo in itertools.product(*[s.values for s in self.sliders]):
+                view_box, body = self.figure_svg(
+                    **dict(zip(self.defaults, map(float, combo), strict=True))
+                )
+                view_boxes.add(view_box)
+                ids = [pool.setdefault(line, len(pool)) for line in body.split("\n")]
+                frames.append(_runs(ids))
+        if len(view_boxes) != 1:
+            raise ValueError(f"the figure's size changes between frames: {sorted(view_boxes)}")
+        return {"viewBox": view_boxes.pop(), "pool": list(pool), "frames": frames}
+
     def static_html(self) -> str:
-        """Frames over the whole grid, switched by range inputs; no external script."""
-        grid = itertools.product(*[s.values for s in self.sliders])
-        frames = []
-        for combo in grid:
-            png = self.figure_png(
-                FRAME_DPI, FRAME_COLORS, **dict(zip(self.defaults, map(float, combo), strict=True))
+        """SVG frames over the whole grid, switched by range inputs; no external script."""
+        data = self.frame_data()
+        payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if len(payload.encode()) > MAX_FRAME_BYTES:
+            raise ValueError(
+                f"the explorer's frames take {len(payload.encode()):,} bytes (at most "
+                f"{MAX_FRAME_BYTES:,}): use coarser steps or a simpler figure"
             )
-            frames.append("data:image/png;base64," + base64.b64encode(png).decode())
+        uid = "rg" + hashlib.sha1(payload.encode()).hexdigest()[:8]
+        payload = payload.replace('id=\\"', f'id=\\"{uid}').replace("url(#", f"url(#{uid}")
+        payload = payload.replace('href=\\"#', f'href=\\"#{uid}').replace("</", "<\\/")
+        start = [s.default_index for s in self.sliders]
         controls = "".join(
-            f'<label class="rnngrad-slider">{html.escape(s.label or s.name)} '
+            f'<label class="rnngrad-slider"><span>{html.escape(s.title)}</span>'
             f'<input type="range" min="0" max="{len(s.values) - 1}" step="1" '
-            f'value="{s.default_index}" aria-label="{html.escape(s.label or s.name)}"> '
-            f"<output>{s.format(s.values[s.default_index])}</output></label>"
-            for s in self.sliders
+            f'value="{i}" aria-label="{html.escape(s.title)}" '
+            f'aria-valuetext="{s.format(s.values[i])}">'
+            f"<output>{s.format(s.values[i])}</output></label>"
+            for s, i in zip(self.sliders, start, strict=True)
         )
-        labels = [[s.format(v) for v in s.values] for s in self.sliders]
-        start = frames[_flat_index([s.default_index for s in self.sliders], self.sliders)]
+        meta = {
+            "labels": [[s.format(v) for v in s.values] for s in self.sliders],
+            "names": [s.title for s in self.sliders],
+            "caption": self.caption or "Explorer figure",
+        }
+        width = float(data["viewBox"].split()[2]) * CSS_PX_PER_PT
         return (
-            f'<figure class="rnngrad-explorer" data-frames="{len(frames)}">'
+            f'<figure class="rnngrad-explorer" data-frames="{len(data["frames"])}">'
             f'<div class="rnngrad-controls">{controls}</div>'
-            f'<img src="{start}" alt="{html.escape(self.caption or "explorer figure")}" style="max-width:100%">'
-            f"<script>{_SWITCHER % (json.dumps(frames), json.dumps(labels))}</script></figure>"
+            f'<div class="rnngrad-frame" style="max-width:{width:.0f}px">'
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="{data["viewBox"]}" '
+            f'aria-label="{html.escape(self.alt_text(start))}"></svg></div>'
+            f'<script type="application/json" class="rnngrad-frames">{payload}</script>'
+            f'<script type="application/json" class="rnngrad-meta">{json.dumps(meta)}</script>'
+            f"<script>{_SWITCHER}</script></figure>"
         )
 
     def widget(self):
-        """Live ipywidgets: one slider per parameter and an image redrawn on release."""
+        """Live ipywidgets (7.7 as in Colab, or 8): one slider per parameter and an image
+        redrawn on release."""
         import ipywidgets as w
 
         image = w.Image(value=self.still(), format="png", layout=w.Layout(max_width="100%"))
@@ -177,7 +303,7 @@ class Explorer:
                 min=s.start,
                 max=s.stop,
                 step=s.step,
-                description=s.label or s.name,
+                description=s.title,
                 readout_format=f".{s.decimals}f",
                 continuous_update=False,
                 style={"description_width": "initial"},
@@ -202,37 +328,69 @@ class Explorer:
             "text/html": self.static_html(),
         }
         try:
-            bundle.update(
-                {k: v for k, v in self.widget()._repr_mimebundle_().items() if k != "text/plain"}
-            )
+            bundle.update(widget_view(self.widget()))
         except ImportError:  # no ipywidgets: the HTML and the still image remain
             pass
         return bundle
 
 
-def _flat_index(indices: list[int], sliders: list[Slider]) -> int:
+def widget_view(widget) -> dict:
+    """The MIME entry a front end renders a live widget from. ipywidgets 8 has
+    ``_repr_mimebundle_``; 7.x (Colab's) displays through ``_ipython_display_`` instead, so
+    build the same entry from the widget's model id."""
+    if hasattr(widget, "_repr_mimebundle_"):
+        data = widget._repr_mimebundle_() or {}
+        if WIDGET_VIEW in data:
+            return {WIDGET_VIEW: data[WIDGET_VIEW]}
+    return {WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}}
+
+
+def _runs(ids: list[int]) -> list[int]:
+    """[3, 4, 5, 9, 10] -> [3, 3, 9, 2]: (start, count) of each ascending run."""
+    out: list[int] = []
+    for i in ids:
+        if out and out[-2] + out[-1] == i:
+            out[-1] += 1
+        else:
+            out += [i, 1]
+    return out
+
+
+def flat_index(indices: list[int], sizes: list[int]) -> int:
+    """Row-major position of a grid point (the last slider varies fastest)."""
     flat = 0
-    for i, s in zip(indices, sliders, strict=True):
-        flat = flat * len(s.values) + i
+    for i, n in zip(indices, sizes, strict=True):
+        flat = flat * n + i
     return flat
 
 
-# The page-side switcher: reads every range input of its own <figure>, shows the frame at
-# the flat index (row-major over the sliders) and writes each value into its <output>.
+# The page-side switcher: reads every range input of its own <figure>, draws the frame at the
+# flat index (row-major over the sliders), writes each value into its <output> and the
+# image's text alternative.
 _SWITCHER = """(function () {
-  var fig = document.currentScript.parentElement, frames = %s, labels = %s;
+  var fig = document.currentScript.parentElement;
+  var data = JSON.parse(fig.querySelector("script.rnngrad-frames").textContent);
+  var meta = JSON.parse(fig.querySelector("script.rnngrad-meta").textContent);
   var inputs = fig.querySelectorAll("input"), outputs = fig.querySelectorAll("output");
-  var img = fig.querySelector("img");
+  var svg = fig.querySelector("svg");
   function show() {
-    var flat = 0;
+    var flat = 0, said = [];
     for (var k = 0; k < inputs.length; k++) {
-      var i = +inputs[k].value;
-      flat = flat * labels[k].length + i;
-      outputs[k].textContent = labels[k][i];
+      var i = +inputs[k].value, label = meta.labels[k][i];
+      flat = flat * meta.labels[k].length + i;
+      outputs[k].textContent = label;
+      inputs[k].setAttribute("aria-valuetext", label);
+      said.push(meta.names[k] + " = " + label);
     }
-    img.src = frames[flat];
+    var runs = data.frames[flat], parts = [];
+    for (var r = 0; r < runs.length; r += 2)
+      for (var j = runs[r]; j < runs[r] + runs[r + 1]; j++) parts.push(data.pool[j]);
+    svg.innerHTML = parts.join("\\n");
+    svg.setAttribute("aria-label", meta.caption + "; " + said.join(", "));
+    fig.dataset.frame = flat;
   }
   for (var k = 0; k < inputs.length; k++) inputs[k].addEventListener("input", show);
+  show();
 })();"""
 
 
@@ -242,7 +400,8 @@ def explore(
     """An explorer of ``figure_fn(**values)`` over sliders given as keyword arguments:
     ``name=(start, stop, step[, default[, label]])`` or ``name=Slider(...)``.
 
-    ``caption`` is the image's alt text and the live widget's caption. In the book, give the
-    cell a numbered caption (cell metadata ``mystnb.figure.caption``): the HTML page shows it
-    under the sliders and the PDF under the still image."""
+    ``caption`` starts the image's alt text (the current values follow) and is the live
+    widget's caption. In the book, give the cell a numbered caption (cell metadata
+    ``mystnb.figure.caption``): the HTML page shows it under the sliders and the PDF under
+    the still image."""
     return Explorer(figure_fn, [_as_slider(k, v) for k, v in sliders.items()], caption, max_frames)
