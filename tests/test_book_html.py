@@ -136,3 +136,40 @@ def test_pasted_numbers_resolved(html_dir):
     for page in html_dir.rglob("*.html"):
         text = page.read_text()
         assert "{glue" not in text and ".ipynb::" not in text, f"unresolved glue in {page.name}"
+
+
+# What an executed cell leaves on the page when it raised (with allow_errors) or wrote to
+# stderr (warnings, progress bars, logging): myst-nb's output classes, and the text itself.
+LEAKS = {
+    "a traceback block": re.compile(r'class="[^"]*\boutput traceback\b'),
+    "a stderr block": re.compile(r'class="[^"]*\boutput stderr\b'),
+    "a Python traceback": re.compile(r"Traceback \(most recent call last\)"),
+    "a warning": re.compile(r"\b\w*Warning: "),
+}
+
+
+def _leaks(page: str) -> list[str]:
+    return [name for name, pattern in LEAKS.items() if pattern.search(page)]
+
+
+def test_leak_detector_on_myst_nb_markup():
+    """The detector itself, on the markup myst-nb writes for such outputs (no build needed).
+    Catches: a pattern that no longer matches the classes myst-nb gives these blocks."""
+    stderr = '<div class="output stderr highlight-myst-ansi notranslate"><pre>100%|##|</pre></div>'
+    error = '<div class="output traceback highlight-ipythontb notranslate"><pre>x</pre></div>'
+    warning = "<pre>/lib/x.py:3: UserWarning: the grid is coarse</pre>"
+    assert _leaks(stderr) == ["a stderr block"]
+    assert _leaks(error) == ["a traceback block"]
+    assert _leaks("<pre>Traceback (most recent call last):</pre>") == ["a Python traceback"]
+    assert _leaks(warning) == ["a warning"]
+    clean = '<div class="output stream highlight-myst-ansi notranslate"><pre>loss 0.1</pre></div>'
+    assert _leaks(clean) == []
+
+
+def test_no_page_shows_a_traceback_or_stderr(html_dir):
+    """No chapter ships an error, a warning or a progress bar to the reader."""
+    pages = sorted((html_dir / "chapters").glob("*.html"))
+    assert len(pages) == len(chapter_notebooks())
+    for page in [*pages, *html_dir.glob("*.html")]:
+        found = _leaks(page.read_text())
+        assert not found, f"{page.name} shows {', '.join(found)}"
