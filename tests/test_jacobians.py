@@ -1,0 +1,153 @@
+"""The LSTM's 2H x 2H block Jacobian and the GRU's dh_t/dh_{t-1}, written from their closed
+forms in rnngrad.jacobians, checked against PyTorch autograd over many steps (float64).
+
+Each test names the wrong implementation it catches."""
+
+import pytest
+import torch
+
+from rnngrad import jacobians as J
+from rnngrad.cells import gru_step, layer_parameters, lstm_step
+
+H, T = 6, 80
+
+
+def _lstm(scale=1.0, seed=0):
+    torch.manual_seed(seed)
+    lstm = torch.nn.LSTM(H, H).double()
+    with torch.no_grad():
+        lstm.weight_hh_l0.mul_(scale)
+    x = torch.randn(T, H, generator=torch.Generator().manual_seed(seed + 1), dtype=torch.float64)
+    return lstm, x
+
+
+def _autograd_state_jacobian(lstm, x):
+    params = layer_parameters(lstm)
+
+    def run(s0):
+        c, h = s0[:H], s0[H:]
+        for x_t in x:
+            h, c = lstm_step(x_t, (h, c), *params)
+        return torch.cat([c, h])
+
+    return torch.autograd.functional.jacobian(run, torch.zeros(2 * H, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("scale", [0.5, 1.0, 3.0])
+def test_product_of_lstm_blocks_is_the_autograd_jacobian(scale):
+    """Catches: a block missing the output gate's W-path (dh/dh without W_ho), a transposed
+    W block, or the product taken in the wrong order (earliest step on the left)."""
+    lstm, x = _lstm(scale)
+    blocks = J.lstm_blocks(lstm, x)
+    auto = _autograd_state_jacobian(lstm, x)
+    product = J.chain([b.matrix() for b in blocks])
+    torch.testing.assert_close(product, auto, rtol=1e-9, atol=1e-13 * auto.abs().max().item())
+
+
+def test_each_block_matches_autograd_and_dc_dc_is_diag_f():
+    """Catches a block written with the gate's derivative f(1-f) where its value f belongs."""
+    lstm, x = _lstm(1.0)
+    params = layer_parameters(lstm)
+    hs, cs = J.lstm_states(lstm, x)
+    for t in (0, 17, T - 1):
+        block = J.lstm_block(x[t], hs[t], cs[t], params)
+
+        def step(s, t=t):
+            h, c = lstm_step(x[t], (s[H:], s[:H]), *params)
+            return torch.cat([c, h])
+
+        auto = torch.autograd.functional.jacobian(step, torch.cat([cs[t], hs[t]]))
+        torch.testing.assert_close(block.matrix(), auto, rtol=1e-12, atol=1e-14)
+        torch.testing.assert_close(block.dc_dc, torch.diag(block.gates[1]))
+
+
+def test_dc_T_dc_0_with_h0_computed_from_c0():
+    """Catches dropping the P_ch diag(o_0 tanh'(c_0)) term when h_0 = o_0 tanh(c_0)."""
+    lstm, x = _lstm(1.5, seed=3)
+    params = layer_parameters(lstm)
+    g = torch.Generator().manual_seed(9)
+    c0 = torch.randn(H, generator=g, dtype=torch.float64)
+    o0 = torch.rand(H, generator=g, dtype=torch.float64)
+
+    def run(c):
+        h = o0 * torch.tanh(c)
+        for x_t in x:
+            h, c = lstm_step(x_t, (h, c), *params)
+        return c
+
+    auto = torch.autograd.functional.jacobian(run, c0)
+    blocks = J.lstm_blocks(lstm, x, o0 * torch.tanh(c0), c0)
+    got = J.lstm_cell_jacobian(blocks, c0, o0)
+    torch.testing.assert_close(got, auto, rtol=1e-9, atol=1e-13 * auto.abs().max().item())
+    # The chained one-step factors of the old derivation are not the gradient.
+    hs, cs = J.lstm_states(lstm, x, o0 * torch.tanh(c0), c0)
+    chained = J.chain(J.one_step_factors(blocks, hs, cs, o0))
+    rel = torch.linalg.matrix_norm(chained - auto) / torch.linalg.matrix_norm(auto)
+    assert rel > 1e-3
+    # ...but for one step they agree: the first factor is exact.
+    torch.testing.assert_close(
+        J.one_step_factors(blocks[:1], hs, cs, o0)[0], J.lstm_cell_jacobian(blocks[:1], c0, o0)
+    )
+
+
+@pytest.mark.parametrize("scale", [0.5, 2.0])
+def test_product_of_gru_jacobians_is_the_autograd_jacobian(scale):
+    """Catches the reset gate applied before the matrix (Cho et al.'s U(r*h)) instead of
+    PyTorch's r*(W h + b_hn), or a dropped z(1-z)(h - n) W_hz term."""
+    torch.manual_seed(0)
+    gru = torch.nn.GRU(H, H).double()
+    with torch.no_grad():
+        gru.weight_hh_l0.mul_(scale)
+    x = torch.randn(T, H, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    params = layer_parameters(gru)
+
+    def run(h):
+        for x_t in x:
+            h = gru_step(x_t, h, *params)
+        return h
+
+    auto = torch.autograd.functional.jacobian(run, torch.zeros(H, dtype=torch.float64))
+    got = J.chain([j.matrix() for j in J.gru_jacobians(gru, x)])
+    torch.testing.assert_close(got, auto, rtol=1e-9, atol=1e-13 * auto.abs().max().item())
+
+
+def _autograd_cell_gradients(lstm, x, v):
+    params = layer_parameters(lstm)
+    h = c = torch.zeros(H, dtype=torch.float64)
+    cs = []
+    for x_t in x:
+        h, c = lstm_step(x_t, (h, c), *params)
+        cs.append(c)
+    return torch.autograd.grad((v * h).sum(), cs)
+
+
+def test_lstm_path_split_totals_are_autograd_and_direct_is_the_forget_product():
+    """Catches a direct part carried by the one-step factor instead of f alone, or totals
+    that forget the path through h_t."""
+    lstm, x = _lstm(1.0)
+    v = torch.randn(H, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    split = J.lstm_path_split(lstm, x, v)
+    auto = torch.stack([g.norm() for g in _autograd_cell_gradients(lstm, x, v)]).flip(0)
+    torch.testing.assert_close(split.total, auto, rtol=1e-10, atol=1e-300)
+    blocks = J.lstm_blocks(lstm, x)
+    f = torch.stack([b.gates[1] for b in blocks])
+    grads = _autograd_cell_gradients(lstm, x, v)
+    k = 10
+    expected = (torch.prod(f[T - k :], dim=0) * grads[-1]).norm()
+    torch.testing.assert_close(split.direct[k], expected)
+    # With zero recurrent weights nothing travels the W-paths.
+    with torch.no_grad():
+        lstm.weight_hh_l0.zero_()
+    assert J.lstm_path_split(lstm, x, v).rest.max() < 1e-12
+
+
+def test_gru_path_split_zero_weights_is_all_direct():
+    torch.manual_seed(0)
+    gru = torch.nn.GRU(H, H).double()
+    with torch.no_grad():
+        gru.weight_hh_l0.zero_()
+    x = torch.randn(20, H, dtype=torch.float64)
+    split = J.gru_path_split(gru, x, torch.ones(H, dtype=torch.float64))
+    assert split.rest.max() < 1e-12 and torch.allclose(
+        split.direct_share(), torch.ones(20).double()
+    )
