@@ -34,8 +34,8 @@ MAX_FRAMES = 256  # frames per explorer in the HTML book
 MAX_FRAME_BYTES = 1_000_000  # what one explorer's frames may add to its page
 STILL_DPI = 150  # the PDF's still and the live widget's image
 MIN_FONT_PT = 10  # no text in an explorer's frames is smaller (before the page's scaling)
-MAX_WIDTH_IN = 6.4  # frames wider than this are drawn narrower, so their text stays large
-CSS_PX_PER_PT = 96 / 72
+FRAME_WIDTH_IN = 5.6  # frames are drawn this wide at most, and shown up to DISPLAY_PX_PER_PT
+DISPLAY_PX_PER_PT = 1.5  # so 10 pt text shows at 15 CSS px and a 0.7x subscript at 10.5
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -159,13 +159,13 @@ def render_svg(fig: Figure) -> tuple[str, str]:
 
 
 def _minimum_text(fig: Figure) -> None:
-    """Frames are drawn at most MAX_WIDTH_IN wide with no text under MIN_FONT_PT, so the text
-    is large enough at the page's column width."""
+    """Frames are drawn at most FRAME_WIDTH_IN wide (the same aspect) with no text under
+    MIN_FONT_PT, so their text is large when the page shows them at the column's width."""
     from matplotlib.text import Text
 
     width, height = fig.get_size_inches()
-    if width > MAX_WIDTH_IN:
-        fig.set_size_inches(MAX_WIDTH_IN, height * max(0.8, MAX_WIDTH_IN / width))
+    if width > FRAME_WIDTH_IN:
+        fig.set_size_inches(FRAME_WIDTH_IN, height * FRAME_WIDTH_IN / width)
     for text in fig.findobj(Text):
         if text.get_text() and text.get_fontsize() < MIN_FONT_PT:
             text.set_fontsize(MIN_FONT_PT)
@@ -279,7 +279,7 @@ class Explorer:
             "names": [s.title for s in self.sliders],
             "caption": self.caption or "Explorer figure",
         }
-        width = float(data["viewBox"].split()[2]) * CSS_PX_PER_PT
+        width = float(data["viewBox"].split()[2]) * DISPLAY_PX_PER_PT
         return (
             f'<figure class="rnngrad-explorer" data-frames="{len(data["frames"])}">'
             f'<div class="rnngrad-controls">{controls}</div>'
