@@ -2,7 +2,7 @@
 #   make book   execute the chapters and build the HTML book (book/_build/html)
 #   make test   build everything and run every test (what CI runs)
 #   make pdf    the whole book as one PDF (book/_build/latex/book.pdf)
-#   make bench  the speed benchmarks (ratios measured in one run)
+#   make bench  each chapter's cost in reference-step units (last build), then the speed benchmarks
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -54,7 +54,7 @@ test: setup sysdeps-browser sysdeps-tex lint book pdf
 	$(VENV)/bin/pytest -q -ra
 
 bench: setup
-	cd benchmarks && ../$(PY) train_step.py && ../$(PY) fused_vs_cells.py && ../$(PY) adding_t100.py && ../$(PY) sequence_length.py
+	cd benchmarks && ../$(PY) book_cost.py && ../$(PY) train_step.py && ../$(PY) fused_vs_cells.py && ../$(PY) adding_t100.py && ../$(PY) sequence_length.py
 
 clean:
 	rm -rf book/_build

@@ -8,6 +8,7 @@ import torch
 import rnngrad
 from rnngrad import AddingProblem, grid, lstm_forget_bias, median, select
 from rnngrad.notebook import table
+from rnngrad.train import Stop
 
 
 def _grid(**kw):
@@ -104,3 +105,57 @@ def test_a_diverged_run_has_no_metric():
     (run,) = runs
     assert run.history.diverged and run.history.eval_metric  # it was evaluated before
     assert math.isnan(run.metric) and math.isnan(median([run.metric]))
+
+
+def test_workers_give_the_same_runs_as_one_process():
+    serial, parallel = _grid(workers=1), _grid(workers=2)
+    assert [r.history.loss for r in serial] == [r.history.loss for r in parallel]
+    assert [r.history.eval_metric for r in serial] == [r.history.eval_metric for r in parallel]
+    for a, b in zip(serial, parallel, strict=True):
+        for (name, p), q in zip(
+            a.model.state_dict().items(), b.model.state_dict().values(), strict=True
+        ):
+            assert torch.equal(p, q), name
+    assert torch.get_num_threads() >= 1  # restored after the one-thread runs
+
+
+def _fake_run(cell, setting, seed, metric, solved_at=None, higher=False):
+    task = rnngrad.AgreementTask(2) if higher else AddingProblem(5)
+    history = rnngrad.History(eval_step=[10], eval_metric=[metric])
+    if solved_at is not None:
+        history.stopped = Stop("target", solved_at)
+    return rnngrad.Run(cell, setting, seed, task, None, history)
+
+
+def test_helpers_summarise_the_runs():
+    from rnngrad.sweep import (
+        beats_baseline,
+        compare_runs,
+        longest_beaten,
+        median_metric,
+        outcomes,
+        solved_count,
+    )
+
+    runs = [_fake_run("rnn", 10, s, 0.05, solved_at=300 + s) for s in range(5)] + [
+        _fake_run("rnn", 20, s, 0.16 if s else 0.01) for s in range(5)
+    ]
+    runs += [_fake_run("lstm", T, s, 0.001, solved_at=100 + s) for T in (10, 20) for s in range(5)]
+    assert median_metric(runs, cell="rnn", setting=20) == 0.16
+    assert solved_count(runs, cell="rnn") == (5, 10)
+    assert outcomes(runs, cell="rnn", setting=20) == [None] * 5
+    assert longest_beaten(runs, beats_baseline, cell="rnn") == 10  # one seed of 20 beat it
+    assert longest_beaten(runs, beats_baseline, cell="lstm") == 20
+    assert longest_beaten(runs, lambda r: False, cell="lstm") is None
+    v = compare_runs(runs, {"cell": "lstm", "setting": 10}, {"cell": "rnn", "setting": 10})
+    assert v.winner == "LSTM, 10" and v.a.median == 102
+    v = compare_runs(runs, {"cell": "rnn", "setting": 10}, {"cell": "rnn", "setting": 20})
+    assert v.outcome == "A better"  # solved against unsolved
+    v = compare_runs(
+        runs, {"cell": "rnn", "setting": 20}, {"cell": "rnn", "setting": 10}, by="metric"
+    )
+    assert v.outcome == "inconclusive at this budget"  # one seed of 20 beat every seed of 10
+    v = compare_runs(runs, {"cell": "lstm"}, {"cell": "rnn", "setting": 20}, by="metric")
+    assert v.outcome == "A better" and v.b.format(".2f") == "0.16 (0.01–0.16), 5/5"
+    with pytest.raises(ValueError, match="no runs match"):
+        compare_runs(runs, {"cell": "gru"}, {"cell": "rnn"})

@@ -1,0 +1,103 @@
+"""The one verdict rule: cases that must come out each way, failures kept, and a check that
+these cases would catch a plausible wrong rule."""
+
+import math
+import statistics
+
+import pytest
+
+from rnngrad.verdict import INCONCLUSIVE, Spread, compare
+
+# (a, b, higher_is_better, expected): per-seed outcomes, None = unsolved or diverged.
+CASES = [
+    # Steps to solve, five seeds each, no overlap: A is faster.
+    ([300, 350, 400, 420, 500], [900, 950, 1000, 1100, 1200], False, "A better"),
+    # Accuracies: B higher on every seed.
+    ([0.52, 0.55, 0.50, 0.58, 0.51], [0.97, 0.99, 0.95, 1.0, 0.98], True, "B better"),
+    # Interleaved: the difference lies inside the spread.
+    ([900, 1000, 700, 1100, 800], [850, 950, 1050, 750, 1000], False, INCONCLUSIVE),
+    # Disjoint, but three seeds a side: luck could do it.
+    ([100, 110, 120], [500, 510, 520], False, INCONCLUSIVE),
+    # B solved two seeds quickly and failed three: its median is a failure, but a resample
+    # of five seeds can easily draw mostly its two fast ones, so the rule does not decide.
+    ([600, 650, 700, 720, 800], [200, 210, None, None, None], False, INCONCLUSIVE),
+    # B solved one seed, slower than all of A's; failures count as worst: A wins.
+    ([600, 650, 700, 720, 800], [900, None, None, None, None], False, "A better"),
+    # A diverged (NaN) on every seed; B's losses are finite, however poor.
+    ([math.nan] * 5, [0.5, 0.6, 0.55, 0.52, 0.58], False, "B better"),
+    # Accuracy, failures kept: A diverged on three seeds, which resamples can still miss.
+    ([math.nan, math.nan, math.nan, 0.9, 0.95], [0.5, 0.6, 0.55, 0.52, 0.58], True, INCONCLUSIVE),
+    # Every run of both failed: nothing to tell them apart.
+    ([None] * 5, [None] * 5, False, INCONCLUSIVE),
+    # Shifted by less than the spread: a 50 % interval would call it, the 95 % one does not.
+    ([400, 420, 440, 460, 480], [450, 470, 490, 510, 530], False, INCONCLUSIVE),
+    # Shifted a little further: the ranges still overlap, but the medians are far enough.
+    ([400, 420, 440, 460, 480], [470, 490, 510, 530, 550], False, "A better"),
+    # Medians differ a little, one outlier each way: inconclusive.
+    ([400, 420, 440, 460, 2000], [380, 430, 450, 470, 100], False, INCONCLUSIVE),
+]
+
+
+@pytest.mark.parametrize("a, b, higher, expected", CASES)
+def test_each_case_comes_out_as_stated(a, b, higher, expected):
+    verdict = compare(a, b, higher_is_better=higher)
+    assert verdict.outcome == expected
+    swapped = compare(b, a, higher_is_better=higher)
+    mirror = {"A better": "B better", "B better": "A better"}.get(expected, expected)
+    assert swapped.outcome == mirror
+
+
+def test_the_verdict_names_the_winner_and_is_reproducible():
+    v = compare([1, 2, 3, 4, 5], [10, 11, 12, 13, 14], names=("bias 1", "bias 0"))
+    assert v.winner == "bias 1" and str(v) == "bias 1 better" and v.conclusive
+    assert v == compare([1, 2, 3, 4, 5], [10, 11, 12, 13, 14], names=("bias 1", "bias 0"))
+    assert v.interval[0] > 0 and "bootstrap" in v.rule and "5 seeds" in v.rule
+    inconclusive = compare([1, 2, 3], [10, 11, 12])
+    assert inconclusive.winner is None and str(inconclusive) == INCONCLUSIVE
+
+
+def test_fewer_seeds_are_allowed_when_luck_plays_no_part():
+    assert compare([1, 2, 3], [10, 11, 12], min_seeds=3).outcome == "A better"
+
+
+def test_spread_shows_median_range_and_successes():
+    s = Spread.of([900, None, 700, 1000, 800])
+    assert (s.median, s.low, s.high, s.succeeded, s.n) == (900, 700, 1000, 4, 5)
+    assert s.format(".0f") == "900 (700–1000), 4/5"
+    mostly_failed = Spread.of([100, None, None])
+    assert math.isnan(mostly_failed.median) and mostly_failed.format(".0f") == "– (100), 1/3"
+    assert Spread.of([None, math.nan]).format() == "– (failed), 0/2"
+    assert Spread.of([0.5, 0.5]).format(".2f") == "0.50, 2/2"
+    assert Spread.of([0.5, None, None, 0.7]).format(".1f") == "– (0.5–0.7), 2/4"
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="at least one"):
+        compare([], [1.0])
+    with pytest.raises(ValueError, match="level"):
+        compare([1.0], [2.0], level=1.5)
+
+
+def _wrong_rule(a, b, higher_is_better):
+    """A plausible wrong rule: drop the failures and call the lower median better, with no
+    interval and no minimum number of seeds."""
+    sign = -1 if higher_is_better else 1
+    ma = statistics.median(sign * v for v in a if v is not None and not math.isnan(v))
+    mb = statistics.median(sign * v for v in b if v is not None and not math.isnan(v))
+    return "A better" if ma < mb else "B better" if mb < ma else INCONCLUSIVE
+
+
+def _has_success(values):
+    return any(v is not None and not math.isnan(v) for v in values)
+
+
+def test_the_cases_catch_a_wrong_rule():
+    # If these cases could not tell the wrong rule from the right one, they would not test it.
+    wrong = [
+        case
+        for case in CASES
+        if _has_success(case[0])
+        and _has_success(case[1])
+        and _wrong_rule(case[0], case[1], case[2]) != case[3]
+    ]
+    assert len(wrong) >= 4
