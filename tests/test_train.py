@@ -76,3 +76,13 @@ def test_bad_arguments():
         make_model("transformer", AddingProblem(T=5))
     with pytest.raises(ValueError, match="hidden_size"):
         make_model("gru", AddingProblem(T=5), hidden_size=0)
+
+
+def test_stop_reads_as_a_sentence():
+    """The typed stop prints as the chapters show it. Catches a display that drops the step
+    or says "finished" for a run that simply used its budget."""
+    from rnngrad.train import Stop
+
+    assert str(Stop("budget", 1500)) == "budget spent (1500 steps)"
+    assert str(Stop("target", 300)) == "target reached at step 300"
+    assert str(Stop("non-finite gradient", 7)) == "non-finite gradient at step 7"

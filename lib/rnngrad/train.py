@@ -33,6 +33,8 @@ class Stop:
     def __str__(self) -> str:
         if self.reason == "budget":
             return f"budget spent ({self.step} steps)"
+        if self.reason == "target":
+            return f"target reached at step {self.step}"
         return f"{self.reason} at step {self.step}"
 
 
