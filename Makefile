@@ -39,8 +39,16 @@ book/_build/.lib-stamp: $(wildcard lib/rnngrad/*.py)
 	rm -rf book/_build/.jupyter_cache
 	mkdir -p book/_build && touch $@
 
-book: setup book/_build/.lib-stamp
+# The HTML book is rebuilt only when a source changed (a warm `make book` does nothing);
+# a rebuild renders every page (--all), executing only the chapters the cache lacks.
+BOOK_SOURCES := $(shell find book -path book/_build -prune -o -type f -print) \
+	$(wildcard lib/rnngrad/*.py)
+
+book/_build/.book-stamp: $(BOOK_SOURCES)
 	$(BUILD_ENV) $(JB) build --all -W -n --keep-going book/
+	touch $@
+
+book: setup book/_build/.lib-stamp book/_build/.book-stamp
 
 pdf: setup sysdeps-tex
 	$(BUILD_ENV) $(JB) build --builder pdflatex -n --keep-going book/
