@@ -122,3 +122,66 @@ def test_parameter_counts_match_pytorch(cell, module, d, H, layers):
     assert formula.subs({sd: d, sH: H}) == expected
     with pytest.raises(ValueError, match="unknown cell"):
         symbolic.parameter_count("transformer")
+
+
+def test_scalar_lstm_block_matches_autograd_and_the_chain_rule():
+    """The 2 x 2 block d(c_t, h_t)/d(c_{t-1}, h_{t-1}). Catches a hand-written form with the
+    forget gate's derivative f(1-f) on the diagonal (instead of its value f), or one that
+    drops the output gate's path tanh(c_t) o(1-o) w_o."""
+    s, block, by_hand = symbolic.scalar_lstm_block()
+    g = torch.Generator().manual_seed(4)
+    values = {v: float(torch.randn((), generator=g)) for v in s.values()}
+    p = {k: values[v] for k, v in s.items()}
+
+    def step(state):
+        c_prev, h_prev = state[0], state[1]
+        gate = lambda k: p[f"w_{k}"] * h_prev + p[f"u_{k}"] * p["x"] + p[f"b_{k}"]  # noqa: E731
+        i, f, o = torch.sigmoid(gate("i")), torch.sigmoid(gate("f")), torch.sigmoid(gate("o"))
+        c = f * c_prev + i * torch.tanh(gate("g"))
+        return torch.stack([c, o * torch.tanh(c)])
+
+    start = torch.tensor([p["c_prev"], p["h_prev"]], dtype=torch.float64)
+    auto = torch.autograd.functional.jacobian(step, start)
+    for expr in (block, by_hand):
+        got = torch.tensor(expr.subs(values).evalf().tolist(), dtype=torch.float64)
+        torch.testing.assert_close(got, auto, rtol=1e-12, atol=1e-14)
+
+
+def test_latch_fixed_point_and_slope():
+    """h -> tanh(w h): catches a slope evaluated as w (1 - w^2 h^2) or a fixed point that is
+    not one. For w > 1 the slope at h* is below 1 (contracting), and tends to 0 as w grows."""
+    slope, (w, h) = symbolic.latch_slope_at_fixed_point()
+    assert sp.simplify(slope - w * (1 - h**2)) == 0
+    slopes = []
+    for value in (1.5, 2.0, 4.0):
+        _, _, root, at_root = symbolic.latch(value)
+        assert math.tanh(value * float(root)) == pytest.approx(float(root), abs=1e-12)
+        x = torch.tensor(float(root), dtype=torch.float64, requires_grad=True)
+        torch.tanh(value * x).backward()
+        assert float(at_root) == pytest.approx(x.grad.item(), rel=1e-10)
+        slopes.append(float(at_root))
+    assert 1 > slopes[0] > slopes[1] > slopes[2]
+    assert symbolic.latch(0.8)[2] == 0
+
+
+def test_gru_update_gate_limit_is_one():
+    """z -> 1: dh_t/dh_{t-1} -> 1 exactly (every W-path carries 1 - z). Catches a GRU written
+    in the other convention (z weighting the candidate), whose limit would be the W-paths."""
+    z, in_z, at_one = symbolic.gru_z_limit()
+    assert at_one == 1
+    s, total, _, _ = symbolic.scalar_gru()
+    g = torch.Generator().manual_seed(2)
+    values = {v: float(torch.randn((), generator=g)) for v in s.values()}
+    z_value = 1 / (
+        1
+        + math.exp(
+            -(
+                values[s["u_z"]] * values[s["x"]]
+                + values[s["w_z"]] * values[s["h_prev"]]
+                + values[s["b_z"]]
+            )
+        )
+    )
+    assert float(in_z.subs({**values, z: z_value})) == pytest.approx(
+        float(total.subs(values)), rel=1e-12
+    )

@@ -136,3 +136,62 @@ def lstm_cell_figure() -> Figure:
         fontsize=9,
     )
     return fig
+
+
+def gru_cell_figure() -> Figure:
+    """The GRU cell as a diagram: the state line on top (keep z_t of the old state, add
+    (1 - z_t) of the candidate n_t), the reset and update gates reading [h_{t-1}, x_t] below,
+    and the reset gate scaling the recurrent part of the candidate (PyTorch's form)."""
+    fig = Figure(figsize=(7.0, 3.2), layout="constrained")
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 5)
+    line = dict(arrowstyle="-|>", color="#444444", lw=1.3)
+    state = dict(arrowstyle="-|>", color=COLORS["gru"], lw=2.5)
+
+    def node(x, y, text, color="#ffffff", edge="#444444", style="circle,pad=0.25"):
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=11,
+            bbox=dict(boxstyle=style, fc=color, ec=edge),
+        )
+
+    # The state line: h_{t-1} -> (x z) -> (+ (1 - z) n) -> h_t.
+    ax.annotate("", (2.9, 4.2), (0.6, 4.2), arrowprops=state)
+    ax.annotate("", (6.6, 4.2), (3.3, 4.2), arrowprops=state)
+    ax.annotate("", (9.4, 4.2), (7.0, 4.2), arrowprops=state)
+    ax.text(0.3, 4.2, "$h_{t-1}$", ha="center", va="center", fontsize=12)
+    ax.text(9.7, 4.2, "$h_t$", ha="center", va="center", fontsize=12)
+    node(3.1, 4.2, r"$\times$", edge=COLORS["gru"])
+    node(6.8, 4.2, "$+$", edge=COLORS["gru"])
+    # Gates and candidate.
+    node(4.4, 1.9, r"$r_t = \sigma$", color="#f4f4f4", style="round,pad=0.3")
+    node(3.1, 1.9, r"$z_t = \sigma$", color="#f4f4f4", style="round,pad=0.3")
+    node(6.8, 1.9, r"$n_t = \tanh$", color="#f4f4f4", style="round,pad=0.3")
+    for x in (3.1, 4.4, 6.8):
+        ax.annotate("", (x, 1.55), (x, 0.75), arrowprops=line)
+    ax.plot([1.2, 7.4], [0.6, 0.6], color="#444444", lw=1.3)
+    ax.text(0.6, 0.6, "$[h_{t-1}, x_t]$", ha="center", va="center", fontsize=11)
+    ax.annotate("", (6.05, 1.9), (5.05, 1.9), arrowprops=line)
+    ax.text(5.55, 2.1, r"$r_t \odot (W_{hn} h_{t-1} + b_{hn})$", ha="center", fontsize=7)
+    # z keeps the old state; 1 - z lets the candidate in.
+    ax.annotate("", (3.1, 3.95), (3.1, 2.25), arrowprops=line)
+    node(6.8, 3.05, r"$\times$")
+    ax.annotate("", (6.8, 2.8), (6.8, 2.25), arrowprops=line)
+    ax.annotate("", (6.55, 3.05), (3.35, 2.1), arrowprops=dict(line, connectionstyle="arc3"))
+    ax.text(4.7, 2.75, "$1 - z_t$", fontsize=9)
+    ax.annotate("", (6.8, 3.95), (6.8, 3.3), arrowprops=line)
+    ax.text(
+        4.9,
+        4.65,
+        r"direct path: $\partial h_t / \partial h_{t-1} = \mathrm{diag}(z_t)$ (+ W-paths through $r, z, n$)",
+        ha="center",
+        color=COLORS["gru"],
+        fontsize=9,
+    )
+    return fig

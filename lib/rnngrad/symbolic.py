@@ -136,3 +136,84 @@ def parameter_count(cell: str, layers: int = 1):
 def forget_product(bias, steps):
     """sigma(b_f)^T: how much of c_0 reaches c_T along the direct path with zero weights."""
     return _sigmoid(sp.sympify(bias)) ** steps
+
+
+def scalar_lstm_block():
+    """The 2 x 2 Jacobian d(c_t, h_t)/d(c_{t-1}, h_{t-1}) of a scalar LSTM, every gate reading
+    h_{t-1} (weights w_k) and x_t (weights u_k).
+
+    Returns ``(symbols, block, by_hand)``: ``block`` as SymPy differentiates it, ``by_hand``
+    written out by the chain rule in the gates' values (the form the chapter displays):
+
+        [[f,                 c f(1-f) w_f + g i(1-i) w_i + i (1-g^2) w_g],
+         [o tanh'(c_t) f,    tanh(c_t) o(1-o) w_o + o tanh'(c_t) * (the entry above)]]
+    """
+    s = _symbols(
+        "c_prev=c_{t-1}",
+        "h_prev=h_{t-1}",
+        "x=x_t",
+        *"w_i w_f w_g w_o u_i u_f u_g u_o b_i b_f b_g b_o".split(),
+    )
+    gate = lambda k: s[f"w_{k}"] * s["h_prev"] + s[f"u_{k}"] * s["x"] + s[f"b_{k}"]  # noqa: E731
+    i, f, g, o = _sigmoid(gate("i")), _sigmoid(gate("f")), sp.tanh(gate("g")), _sigmoid(gate("o"))
+    c = f * s["c_prev"] + i * g
+    h = o * sp.tanh(c)
+    block = sp.Matrix([c, h]).jacobian([s["c_prev"], s["h_prev"]])
+    dc_dh = s["c_prev"] * f * (1 - f) * s["w_f"] + g * i * (1 - i) * s["w_i"]
+    dc_dh = dc_dh + i * (1 - g**2) * s["w_g"]
+    slope = o * (1 - sp.tanh(c) ** 2)
+    by_hand = sp.Matrix(
+        [[f, dc_dh], [slope * f, sp.tanh(c) * o * (1 - o) * s["w_o"] + slope * dc_dh]]
+    )
+    return s, block, by_hand
+
+
+def block_symbols():
+    """Symbols for displaying the block in the gates' values: returns a dict and the 2 x 2
+    matrix written with f, i, g, o, c_t as plain symbols (for LaTeX only)."""
+    f, i, g, o, c, cp, wf, wi, wg, wo = sp.symbols(
+        "f_t i_t g_t o_t c_t c_{t-1} w_f w_i w_g w_o", real=True
+    )
+    dc_dh = cp * f * (1 - f) * wf + g * i * (1 - i) * wi + i * (1 - g**2) * wg
+    slope = o * (1 - sp.tanh(c) ** 2)
+    return sp.Matrix([[f, dc_dh], [slope * f, sp.tanh(c) * o * (1 - o) * wo + slope * dc_dh]])
+
+
+def latch(w=None):
+    """The one-unit latch h -> tanh(w h) of Bengio, Simard & Frasconi (1994).
+
+    Returns ``(w, h, fixed_point, slope)``: the fixed-point condition h - tanh(w h) = 0 and the
+    slope of the map at h, w (1 - tanh^2(w h)), which at a fixed point h* equals w (1 - h*^2).
+    With ``w`` a number, ``fixed_point`` is the positive root h* (w > 1) and ``slope`` its value
+    there; for w <= 1 the only fixed point is 0 with slope w.
+    """
+    ws, h = sp.symbols("w h", real=True)
+    condition = h - sp.tanh(ws * h)
+    slope = sp.diff(sp.tanh(ws * h), h)
+    if w is None:
+        return ws, h, condition, slope
+    w = sp.nsimplify(w)
+    if w <= 1:
+        return w, h, sp.Integer(0), w
+    root = sp.nsolve(condition.subs(ws, w), h, 1.0)
+    return w, h, root, slope.subs({ws: w, h: root})
+
+
+def latch_slope_at_fixed_point():
+    """d tanh(w h)/dh at a fixed point h* = tanh(w h*), simplified: w (1 - h*^2)."""
+    ws, h = sp.symbols("w h", real=True)
+    slope = sp.diff(sp.tanh(ws * h), h)
+    return sp.simplify(slope.subs(sp.tanh(ws * h), h)), (ws, h)
+
+
+def gru_z_limit():
+    """The scalar GRU's dh_t/dh_{t-1} = z_t + (W-paths), written in the update gate's value
+    z_t, and its limit z_t -> 1 (update bias b_z -> infinity).
+
+    Returns ``(z, in_z, at_one)``: the derivative with the gate's value as the symbol z_t,
+    and its value at z_t = 1: exactly 1, since every W-path carries a factor (1 - z_t).
+    """
+    s, total, direct, indirect = scalar_gru()
+    z = sp.Symbol("z_t", positive=True)
+    in_z = (direct + indirect).xreplace({direct: z})
+    return z, in_z, sp.simplify(in_z.subs(z, 1))
