@@ -96,3 +96,43 @@ def forget_gate_decay(
     measured = norms[::-1] / norms[-1]
     closed = (1 / (1 + math.exp(-forget_bias))) ** np.arange(steps)
     return closed, measured
+
+
+# ------------------------------------------------------------------------------------------
+# Measures for chapters 10 and 11, defined once (issue: one consistent set of numbers).
+
+
+def reach_at(norms: Tensor, position: int) -> float:
+    """||dL/dh_position|| / ||dL/dh_T|| from per-step gradient norms (``Trace.gradient_norms()``),
+    ``position`` 0-based: measure at the step that holds the information (e.g. the cue),
+    not at word 1."""
+    if not -len(norms) <= position < len(norms):
+        raise ValueError(f"position {position} outside 0..{len(norms) - 1}")
+    return (norms[position] / norms[-1]).item()
+
+
+def growth_through_time(norms: Tensor) -> float:
+    """Per-step growth factor of ||dL/dh_t|| backwards in time: exp of the least-squares slope
+    of log ||dL/dh_t|| against T - t. Above 1: the gradient grows as it travels back
+    (exploding through time); below 1: it vanishes. This is a statement about the *product
+    of Jacobians*, which the total parameter-gradient norm is not."""
+    logs = torch.log(norms.double().flip(0))
+    lags = torch.arange(len(logs), dtype=torch.float64)
+    lags = lags - lags.mean()
+    slope = float((lags * (logs - logs.mean())).sum() / (lags**2).sum())
+    return math.exp(slope)
+
+
+def geometric_mean_forget(forget: Tensor) -> float:
+    """exp(mean log f): the per-step factor of the diagonal path on average. Ratios spanning
+    orders of magnitude average geometrically; the arithmetic mean of f overstates it."""
+    return math.exp(float(torch.log(forget.double()).mean()))
+
+
+def diagonal_path_share(lstm: nn.LSTM, x: Tensor, grad_h_T: Tensor, lag: int) -> float:
+    """The share of dL/dc_{T-lag} that came along diag(f) alone, by the one definition the
+    book uses (chapter 3): ||diagonal|| / (||diagonal|| + ||W-paths||). ``x``: (T, input)."""
+    from .jacobians import lstm_path_split
+
+    split = lstm_path_split(lstm, x.to(grad_h_T.dtype), grad_h_T)
+    return split.direct_share()[lag].item()
