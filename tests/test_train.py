@@ -30,28 +30,103 @@ def test_same_seed_same_numbers():
     assert _run(seed=1).loss != a.loss
 
 
+def _assert_stopped_before_the_update(history, model, finite_params):
+    """The run ended at the step whose loss or gradient was non-finite, before opt.step():
+    every parameter is finite and equal to what it was after the previous step, and no
+    evaluation ran at or after that step."""
+    stop = history.stopped
+    assert history.diverged and history.steps == stop.step
+    assert all(math.isfinite(v) for v in history.loss[:-1] + history.grad_norm[:-1])
+    assert all(step < stop.step for step in history.eval_step)
+    for p, q in zip(model.parameters(), finite_params, strict=True):
+        assert torch.isfinite(p).all()
+        assert torch.equal(p.detach(), q), "the non-finite step updated the parameters"
+
+
 def test_non_finite_loss_stops_cleanly():
+    """Catches: the guard placed after opt.step() (NaN/inf parameters), an evaluation run on
+    the broken step, and a stop that is not reported as one."""
     task = AddingProblem(T=60)
-    torch.manual_seed(0)
-    model = make_model("rnn", task, hidden_size=16, nonlinearity="relu")
-    set_recurrent_singular_values_(model.rnn, 3.0)
-    history = train(model, task, steps=50, lr=0.1, optimizer="sgd", progress=False, device="cpu")
-    assert history.diverged and history.stopped.reason.startswith("non-finite")
-    assert not math.isfinite(history.loss[-1]) or not math.isfinite(history.grad_norm[-1])
+    kw = dict(lr=0.1, optimizer="sgd", eval_every=1, progress=False, device="cpu")
+    model = make_model("rnn", task, hidden_size=16, nonlinearity="relu", seed=0)
+    set_recurrent_singular_values_(model.rnn, 1.5)
+    history = train(model, task, steps=50, **kw)
+    assert history.stopped.reason == "non-finite loss" and history.stopped.step > 1
+    assert not math.isfinite(history.loss[-1])
+    assert str(history.stopped) == f"non-finite loss at step {history.stopped.step}"
+    # The same run, given one step fewer, ends where the diverged run stood before its
+    # last step: the parameters the stop must have left untouched.
+    again = make_model("rnn", task, hidden_size=16, nonlinearity="relu", seed=0)
+    set_recurrent_singular_values_(again.rnn, 1.5)
+    before = train(again, task, steps=history.stopped.step - 1, **kw)
+    assert before.stopped.reason == "budget"
+    _assert_stopped_before_the_update(history, model, [p.detach() for p in again.parameters()])
+
+
+def test_infinite_gradient_with_a_finite_loss_stops_cleanly():
+    """A finite loss whose gradient is infinite (here: from step 3 on, through a hook).
+    Catches: a guard that looks at the loss only."""
+    task = AddingProblem(T=10)
+    kw = dict(lr=0.1, optimizer="adam", eval_every=1, progress=False, device="cpu")
+    model = make_model("gru", task, hidden_size=8, seed=0)
+    calls = []
+
+    def poison(grad):
+        calls.append(1)
+        return grad * math.inf if len(calls) >= 3 else grad
+
+    model.head.weight.register_hook(poison)
+    history = train(model, task, steps=10, **kw)
+    assert history.stopped.reason == "non-finite gradient" and history.stopped.step == 3
+    assert math.isfinite(history.loss[-1]) and not math.isfinite(history.grad_norm[-1])
+    assert history.eval_step == [1, 2]
+    reference = make_model("gru", task, hidden_size=8, seed=0)
+    train(reference, task, steps=2, **kw)
+    _assert_stopped_before_the_update(history, model, [p.detach() for p in reference.parameters()])
+
+
+def test_a_run_that_uses_its_budget_says_so():
+    h = _run(steps=12)
+    assert h.stopped.reason == "budget" and h.stopped.step == 12 and h.steps == 12
+    assert h.solved_at is None and not h.diverged
+    assert h.eval_step == [10, 12]  # every eval_every steps, and the last step
+
+
+def _one_sgd_step(clip):
+    """The parameter update of one SGD step (lr 1) of a fixed model on a fixed batch."""
+    task = AddingProblem(T=10)
+    model = make_model("lstm", task, hidden_size=8, seed=0)
+    before = [p.detach().clone() for p in model.parameters()]
+    h = train(
+        model, task, steps=1, lr=1.0, optimizer="sgd", clip=clip, progress=False, device="cpu"
+    )
+    step = torch.cat(
+        [(p.detach() - q).flatten() for p, q in zip(model.parameters(), before, strict=True)]
+    )
+    return step, h.grad_norm[0]
 
 
 def test_clipping_bounds_the_update_not_the_measurement():
     h = _run(clip=1e-3, steps=5)
     assert max(h.grad_norm) > 1e-3  # grad_norm is measured before clipping
-    torch.manual_seed(0)
-    task = AddingProblem(T=10)
-    model = make_model("lstm", task, hidden_size=8)
-    before = [p.detach().clone() for p in model.parameters()]
-    train(model, task, steps=1, lr=1.0, optimizer="sgd", clip=1e-3, progress=False, device="cpu")
-    step = torch.cat(
-        [(p.detach() - q).flatten() for p, q in zip(model.parameters(), before, strict=True)]
-    )
+    step, norm = _one_sgd_step(clip=1e-3)
+    assert norm > 1e-3
     assert step.norm().item() == pytest.approx(1e-3, rel=1e-3)
+    # Clipping rescales: the direction is the unclipped gradient's (up to float32 rounding
+    # of parameter + update).
+    free, _ = _one_sgd_step(clip=None)
+    assert torch.nn.functional.cosine_similarity(step, free, dim=0).item() > 1 - 1e-6
+
+
+def test_clipping_leaves_a_small_gradient_alone():
+    """Below the threshold the update is the unclipped one.
+    Catches: clipping that normalises every gradient to the threshold."""
+    free, norm = _one_sgd_step(clip=None)
+    clip = 10 * norm
+    step, measured = _one_sgd_step(clip=clip)
+    assert measured == norm < clip
+    torch.testing.assert_close(step, free, rtol=0, atol=0)
+    assert step.norm().item() == pytest.approx(norm, rel=1e-5)  # SGD, lr 1: the gradient
 
 
 def test_target_stops_early_and_lstm_learns():
