@@ -54,13 +54,21 @@ def test_every_chapter_starts_with_the_one_setup_cell():
 
 
 def test_readme_and_binder_use_the_configured_repository():
+    """Each kind of link (repository, Binder, Colab) is present and names the one configured
+    repository. Catches: a README that lost its Binder or Colab link (the union of the three
+    would still be non-empty), and a link to a fork or an old name."""
     readme = (ROOT / "README.md").read_text()
     github = set(re.findall(r"github\.com/([\w.-]+/[\w.-]+)", readme))
     binder = set(re.findall(r"mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/", readme))
     colab = set(re.findall(r"colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)/", readme))
-    assert github | binder | colab, "the README links to the repository, Binder and Colab"
-    for found in (github, binder, colab):
-        assert found <= {OWNER_REPO}, f"README names {found}, _config.yml says {OWNER_REPO}"
+    for kind, found in (("repository", github), ("Binder", binder), ("Colab", colab)):
+        assert found == {OWNER_REPO}, f"README {kind} links name {found}, not {OWNER_REPO}"
+    branch = CONFIG["repository"].get("branch", "main")
+    for path in re.findall(
+        rf"colab\.research\.google\.com/github/{OWNER_REPO}/blob/{branch}/([\w./-]+\.ipynb)", readme
+    ):
+        assert (ROOT / path).exists(), f"the README's Colab link opens {path}, which does not exist"
+    assert re.search(rf"mybinder\.org/v2/gh/{OWNER_REPO}/{branch}\b", readme)
     assert (
         "-e ." in (ROOT / "binder" / "requirements.txt").read_text()
         or "rnngrad" in (ROOT / "binder" / "requirements.txt").read_text()
