@@ -151,3 +151,33 @@ def test_gru_path_split_zero_weights_is_all_direct():
     assert split.rest.max() < 1e-12 and torch.allclose(
         split.direct_share(), torch.ones(20).double()
     )
+
+
+def _split(forget_bias, singular_value=None, hidden=16, steps=60):
+    import rnngrad
+
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(hidden, hidden).double()
+    rnngrad.set_forget_bias_(lstm, forget_bias)
+    if singular_value is not None:
+        rnngrad.set_recurrent_singular_values_(
+            lstm, singular_value, generator=torch.Generator().manual_seed(0)
+        )
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(steps, hidden, dtype=torch.float64, generator=g)
+    v = torch.randn(hidden, dtype=torch.float64, generator=g)
+    split = J.lstm_path_split(lstm, x, v)
+    return split.direct / split.total[0], split.rest / split.total[0]
+
+
+def test_chapter_3_path_statements():
+    """Chapter 3's sentences about the paths, asserted on a small LSTM: at forget bias 0 both
+    parts die; an open forget gate keeps the diagonal path *and* the W-paths alive; a large
+    recurrent matrix makes the W-paths explode while the diagonal path stays below 1."""
+    d0, r0 = _split(0.0)
+    d3, r3 = _split(3.0)
+    db, rb = _split(3.0, singular_value=4.0, hidden=64)  # the chapter's width
+    assert d0[40] < 1e-6 and r0[40] < 1e-4
+    assert d3[40] > 1e-3 and r3[40] > 1e3 * r0[40]
+    assert (d3 / (d3 + r3))[5] > (d3 / (d3 + r3))[40]  # the pure diagonal's share falls with lag
+    assert rb[40] > 1 and db.max() <= 1 + 1e-12
