@@ -307,3 +307,16 @@ def test_rotation_against_matrix_exp():
     skew = torch.tensor([[0.0, -a], [a, 0.0]], dtype=F64)
     numeric = torch.tensor(sp.matrix2numpy(Q.subs(theta, a), dtype=float))
     torch.testing.assert_close(torch.linalg.matrix_exp(skew), numeric)
+
+
+def test_leaky_reach_figure_measures_alpha_to_the_k_without_recurrent_weights():
+    from rnngrad.nongated_plots import (
+        jacobian_shrink_figure,
+        leaky_gradient_reach,
+        leaky_reach_figure,
+    )
+
+    reach = leaky_gradient_reach(0.8, 0.0, steps=20)
+    torch.testing.assert_close(reach, 0.8 ** torch.arange(20, dtype=F64))
+    assert leaky_reach_figure(0.8, 1.0, steps=20).axes
+    assert jacobian_shrink_figure(1.0, steps=10, hidden=4).axes

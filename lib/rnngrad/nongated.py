@@ -336,3 +336,33 @@ def trace(
         c=stack(cs) if lstm else None,
         dL_dc=stack(grads[len(hs) :]) if lstm else None,
     )
+
+
+def grid_variants(
+    variants: dict[str, dict],
+    task: Task,
+    *,
+    steps: int,
+    seeds=(0,),
+    hidden_size: int = 16,
+    **train_kwargs,
+):
+    """``rnngrad.grid`` for ``make_variant`` models: ``variants`` maps a label (the runs'
+    ``setting``) to ``make_variant``'s keywords, e.g. ``{"leaky 0.9": {"cell": "leaky",
+    "leak": 0.9}}``; the key ``"truncate": k`` trains with BPTT(k). Each model is built under
+    ``torch.manual_seed(seed)`` and trained by ``rnngrad.train(..., seed=seed)``."""
+    from .sweep import Run
+    from .train import train
+
+    runs = []
+    for label, spec in variants.items():
+        spec = dict(spec)
+        k = spec.pop("truncate", None)
+        for seed in seeds:
+            torch.manual_seed(seed)
+            model = make_variant(task=task, hidden_size=hidden_size, **spec)
+            history = train(
+                truncate(model, k), task, steps, seed=seed, progress=False, **train_kwargs
+            )
+            runs.append(Run(model.cell, label, seed, task, model, history))
+    return runs

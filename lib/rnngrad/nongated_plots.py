@@ -1,0 +1,88 @@
+"""Figures of Part V (leaky units, non-gated recurrences): cheap enough for explorers.
+
+Each function builds a fresh random cell, measures one thing with autograd and draws it; no
+training happens here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from matplotlib.figure import Figure
+
+from .init import scaled_orthogonal
+from .nongated import LeakyRNN, indrnn_bound
+from .probe import rnn_jacobian_norms
+from .style import COLORS, new_figure
+
+
+def leaky_gradient_reach(
+    leak: float, scale: float, steps: int = 60, hidden: int = 16, batch: int = 32, seed: int = 0
+) -> torch.Tensor:
+    """||dL/dh_{T-k}|| / ||dL/dh_T|| for k = 0..steps-1 of a random leaky tanh RNN whose
+    recurrent matrix has every singular value equal to ``scale``; L = sum of <v, h_T>."""
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    cell = LeakyRNN(1, hidden, leak=leak).double()
+    with torch.no_grad():
+        cell.weight_hh_l0.copy_(scaled_orthogonal(hidden, scale, generator=g))
+        cell.leak.fill_(leak)  # exactly alpha in float64 (not alpha rounded to float32)
+    x = torch.randn(batch, steps, 1, generator=g, dtype=torch.float64)
+    h = x.new_zeros(batch, hidden)
+    hs = []
+    for x_t in x.unbind(1):
+        h = cell.step(x_t, h)
+        hs.append(h)
+    v = torch.randn(hidden, generator=g, dtype=torch.float64)
+    grads = torch.autograd.grad((hs[-1] @ v).sum(), hs)
+    norms = torch.stack([gr.norm(dim=-1).mean() for gr in grads]).flip(0)  # k = 0, 1, ...
+    return (norms / norms[0]).detach()
+
+
+def leaky_reach_figure(leak: float = 0.8, scale: float = 1.0, steps: int = 60) -> Figure:
+    """Gradient reach of a leaky unit over lags: measured, alpha^k (no recurrent weights),
+    and the bound (alpha + (1 - alpha) s)^k, with the memory time -1/ln(alpha) marked."""
+    lags = torch.arange(steps)
+    measured = leaky_gradient_reach(leak, scale, steps)
+    fig, (ax,) = new_figure(width=6.0, height=3.4)
+    ax.semilogy(lags, measured, color=COLORS["rnn"], lw=2, label="measured (random leaky RNN)")
+    ax.semilogy(lags, leak**lags, color="k", ls="--", lw=1.2, label=r"$\alpha^k$ (no $W_{hh}$)")
+    bound = (leak + (1 - leak) * scale) ** lags
+    ax.semilogy(lags, bound, color=COLORS["bound"], ls=":", lw=1.5,
+                label=r"bound $(\alpha + (1-\alpha)s)^k$")  # fmt: skip
+    tau = -1 / math.log(leak)
+    ax.axvline(tau, color=COLORS["lstm"], lw=1, label=rf"memory time $\tau$ = {tau:.1f}")
+    ax.set_ylim(1e-8, 1e2)
+    ax.set_xlabel("lag $k$ (steps back from the last)")
+    ax.set_ylabel(r"$\|\partial L/\partial h_{T-k}\| / \|\partial L/\partial h_T\|$")
+    ax.set_title(rf"leak $\alpha$ = {leak:.2f}, recurrent singular values $s$ = {scale:.1f}")
+    ax.legend(fontsize=8, loc="lower left")
+    return fig
+
+
+def jacobian_shrink_figure(input_scale: float = 1.0, steps: int = 100, hidden: int = 32) -> Figure:
+    """||dh_t/dh_0|| over t for an orthogonal recurrent matrix with no nonlinearity, with tanh
+    and with ReLU, for the identity with ReLU (IRNN) and for IndRNN at its bound (gamma = 2):
+    the linear part keeps the norm, the nonlinearity takes its share."""
+    q = scaled_orthogonal(hidden, 1.0, generator=torch.Generator().manual_seed(0))
+    eye = torch.eye(hidden, dtype=torch.float64)
+    u = indrnn_bound(steps, 2.0)
+    curves = {
+        "orthogonal, linear": (q, "linear", COLORS["linear"], "--"),
+        "orthogonal, tanh": (q, "tanh", COLORS["tanh"], "-"),
+        "orthogonal, ReLU": (q, "relu", COLORS["gru"], "-"),
+        "identity, ReLU (IRNN)": (eye, "relu", COLORS["lstm"], "-"),
+        f"diag(u = {u:.4f}), ReLU (IndRNN)": (u * eye, "relu", "#8c564b", ":"),
+    }
+    fig, (ax,) = new_figure(width=6.0, height=3.4)
+    t = range(1, steps + 1)
+    for label, (w, nl, color, ls) in curves.items():
+        norms = rnn_jacobian_norms(w, steps, nonlinearity=nl, input_scale=input_scale)
+        ax.semilogy(t, norms.clamp_min(1e-30), color=color, ls=ls, lw=2, label=label)
+    ax.set_ylim(1e-12, 10)
+    ax.set_xlabel("steps $t$")
+    ax.set_ylabel(r"$\|\partial h_t/\partial h_0\|_2$")
+    ax.set_title(f"input scale {input_scale:.1f} (standard deviation of the pre-activation noise)")
+    ax.legend(fontsize=8, loc="lower left")
+    return fig
