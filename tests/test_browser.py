@@ -31,10 +31,25 @@ CHAPTERS_WITH_EXPLORERS = ["01", "02", "03", "04", "06", "07", "09", "10"]
 
 
 def _pages() -> list[str]:
-    """Every page of the book: the table of contents' files, as built."""
-    sources = [p for p in BOOK.rglob("*") if p.suffix in (".md", ".ipynb")]
-    sources = [p for p in sources if "_build" not in p.parts and p.name != "README.md"]
-    return sorted(str(p.relative_to(BOOK).with_suffix(".html")) for p in sources)
+    """Every page of the book: the root and each file of the table of contents, as built."""
+    import yaml
+
+    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    pages = [str(Path(f).with_suffix(".html")) for f in files]
+    return sorted([*pages, "genindex.html", "search.html"])
 
 
 def _declared_explorers(path: str) -> int:
