@@ -144,7 +144,7 @@ LEAKS = {
     "a traceback block": re.compile(r'class="[^"]*\boutput traceback\b'),
     "a stderr block": re.compile(r'class="[^"]*\boutput stderr\b'),
     "a Python traceback": re.compile(r"Traceback \(most recent call last\)"),
-    "a warning": re.compile(r"\b\w*Warning: "),
+    "a warning": re.compile(r"\b\w+Warning: "),
 }
 
 
