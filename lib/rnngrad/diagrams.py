@@ -73,36 +73,48 @@ def unrolled_graph_figure(steps: int = 4) -> Figure:
     return fig
 
 
-def lstm_cell_figure() -> Figure:
-    """The LSTM cell as a diagram: the cell-state line on top (multiply by f, add i*g) and
-    the four gates reading [h_{t-1}, x_t] below."""
+def _cell_canvas() -> tuple[Figure, object]:
+    """A blank 10 x 5 drawing area for a cell diagram."""
     fig = Figure(figsize=(7.0, 3.2), layout="constrained")
     ax = fig.subplots()
     ax.set_axis_off()
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 5)
+    return fig, ax
+
+
+def _node(ax, x, y, text, color="#ffffff", edge="#444444", style="circle,pad=0.25") -> None:
+    """A labelled box or circle centred at (x, y)."""
+    ax.text(
+        x,
+        y,
+        text,
+        ha="center",
+        va="center",
+        fontsize=11,
+        bbox=dict(boxstyle=style, fc=color, ec=edge),
+    )
+
+
+def _state_line(ax, color: str, before: str, after: str, add_at: float) -> None:
+    """The memory line along the top of a cell diagram: the old state, multiplied (x at
+    3.1), added to (+ at ``add_at``), leaving as the new state."""
+    thick = dict(arrowstyle="-|>", color=color, lw=2.5)
+    for start, end in ((0.6, 2.9), (3.3, add_at - 0.2), (add_at + 0.2, 9.4)):
+        ax.annotate("", (end, 4.2), (start, 4.2), arrowprops=thick)
+    ax.text(0.3, 4.2, before, ha="center", va="center", fontsize=12)
+    ax.text(9.7, 4.2, after, ha="center", va="center", fontsize=12)
+    _node(ax, 3.1, 4.2, r"$\times$", edge=color)
+    _node(ax, add_at, 4.2, "$+$", edge=color)
+
+
+def lstm_cell_figure() -> Figure:
+    """The LSTM cell as a diagram: the cell-state line on top (multiply by f, add i*g) and
+    the four gates reading [h_{t-1}, x_t] below."""
+    fig, ax = _cell_canvas()
     line = dict(arrowstyle="-|>", color="#444444", lw=1.3)
-    carousel = dict(arrowstyle="-|>", color=COLORS["lstm"], lw=2.5)
-
-    def node(x, y, text, color="#ffffff", edge="#444444", style="circle,pad=0.25"):
-        ax.text(
-            x,
-            y,
-            text,
-            ha="center",
-            va="center",
-            fontsize=11,
-            bbox=dict(boxstyle=style, fc=color, ec=edge),
-        )
-
     # The cell-state path: c_{t-1} -> (x f) -> (+ i g) -> c_t.
-    ax.annotate("", (2.9, 4.2), (0.6, 4.2), arrowprops=carousel)
-    ax.annotate("", (5.6, 4.2), (3.3, 4.2), arrowprops=carousel)
-    ax.annotate("", (9.4, 4.2), (6.0, 4.2), arrowprops=carousel)
-    ax.text(0.3, 4.2, "$c_{t-1}$", ha="center", va="center", fontsize=12)
-    ax.text(9.7, 4.2, "$c_t$", ha="center", va="center", fontsize=12)
-    node(3.1, 4.2, r"$\times$", edge=COLORS["lstm"])
-    node(5.8, 4.2, "$+$", edge=COLORS["lstm"])
+    _state_line(ax, COLORS["lstm"], "$c_{t-1}$", "$c_t$", add_at=5.8)
     # Gates.
     gates = [
         (3.1, r"$f_t = \sigma$"),
@@ -111,17 +123,17 @@ def lstm_cell_figure() -> Figure:
         (7.9, r"$o_t = \sigma$"),
     ]
     for x, label in gates:
-        node(x, 1.9, label, color="#f4f4f4", style="round,pad=0.3")
+        _node(ax, x, 1.9, label, color="#f4f4f4", style="round,pad=0.3")
         ax.annotate("", (x, 1.55), (x, 0.75), arrowprops=line)
     ax.plot([1.2, 8.6], [0.6, 0.6], color="#444444", lw=1.3)
     ax.text(0.6, 0.6, "$[h_{t-1}, x_t]$", ha="center", va="center", fontsize=11)
     ax.annotate("", (3.1, 3.95), (3.1, 2.25), arrowprops=line)
-    node(5.55, 3.05, r"$\times$")
+    _node(ax, 5.55, 3.05, r"$\times$")
     ax.annotate("", (5.38, 2.85), (4.9, 2.25), arrowprops=line)
     ax.annotate("", (5.72, 2.85), (6.2, 2.25), arrowprops=line)
     ax.annotate("", (5.8, 3.95), (5.6, 3.3), arrowprops=line)
     # Output: h_t = o_t * tanh(c_t).
-    node(8.6, 3.05, r"$\times$")
+    _node(ax, 8.6, 3.05, r"$\times$")
     ax.annotate("", (8.45, 2.85), (7.9, 2.25), arrowprops=line)
     ax.annotate("", (8.6, 3.3), (8.6, 4.2), arrowprops=dict(line, connectionstyle="arc3"))
     ax.text(8.95, 3.65, r"$\tanh$", fontsize=9)
@@ -142,37 +154,14 @@ def gru_cell_figure() -> Figure:
     """The GRU cell as a diagram: the state line on top (keep z_t of the old state, add
     (1 - z_t) of the candidate n_t), the reset and update gates reading [h_{t-1}, x_t] below,
     and the reset gate scaling the recurrent part of the candidate (PyTorch's form)."""
-    fig = Figure(figsize=(7.0, 3.2), layout="constrained")
-    ax = fig.subplots()
-    ax.set_axis_off()
-    ax.set_xlim(0, 10)
-    ax.set_ylim(0, 5)
+    fig, ax = _cell_canvas()
     line = dict(arrowstyle="-|>", color="#444444", lw=1.3)
-    state = dict(arrowstyle="-|>", color=COLORS["gru"], lw=2.5)
-
-    def node(x, y, text, color="#ffffff", edge="#444444", style="circle,pad=0.25"):
-        ax.text(
-            x,
-            y,
-            text,
-            ha="center",
-            va="center",
-            fontsize=11,
-            bbox=dict(boxstyle=style, fc=color, ec=edge),
-        )
-
     # The state line: h_{t-1} -> (x z) -> (+ (1 - z) n) -> h_t.
-    ax.annotate("", (2.9, 4.2), (0.6, 4.2), arrowprops=state)
-    ax.annotate("", (6.6, 4.2), (3.3, 4.2), arrowprops=state)
-    ax.annotate("", (9.4, 4.2), (7.0, 4.2), arrowprops=state)
-    ax.text(0.3, 4.2, "$h_{t-1}$", ha="center", va="center", fontsize=12)
-    ax.text(9.7, 4.2, "$h_t$", ha="center", va="center", fontsize=12)
-    node(3.1, 4.2, r"$\times$", edge=COLORS["gru"])
-    node(6.8, 4.2, "$+$", edge=COLORS["gru"])
+    _state_line(ax, COLORS["gru"], "$h_{t-1}$", "$h_t$", add_at=6.8)
     # Gates and candidate.
-    node(4.4, 1.9, r"$r_t = \sigma$", color="#f4f4f4", style="round,pad=0.3")
-    node(3.1, 1.9, r"$z_t = \sigma$", color="#f4f4f4", style="round,pad=0.3")
-    node(6.8, 1.9, r"$n_t = \tanh$", color="#f4f4f4", style="round,pad=0.3")
+    _node(ax, 4.4, 1.9, r"$r_t = \sigma$", color="#f4f4f4", style="round,pad=0.3")
+    _node(ax, 3.1, 1.9, r"$z_t = \sigma$", color="#f4f4f4", style="round,pad=0.3")
+    _node(ax, 6.8, 1.9, r"$n_t = \tanh$", color="#f4f4f4", style="round,pad=0.3")
     for x in (3.1, 4.4, 6.8):
         ax.annotate("", (x, 1.55), (x, 0.75), arrowprops=line)
     ax.plot([1.2, 7.4], [0.6, 0.6], color="#444444", lw=1.3)
@@ -181,7 +170,7 @@ def gru_cell_figure() -> Figure:
     ax.text(5.55, 2.1, r"$r_t \odot (W_{hn} h_{t-1} + b_{hn})$", ha="center", fontsize=7)
     # z keeps the old state; 1 - z lets the candidate in.
     ax.annotate("", (3.1, 3.95), (3.1, 2.25), arrowprops=line)
-    node(6.8, 3.05, r"$\times$")
+    _node(ax, 6.8, 3.05, r"$\times$")
     ax.annotate("", (6.8, 2.8), (6.8, 2.25), arrowprops=line)
     ax.annotate("", (6.55, 3.05), (3.35, 2.1), arrowprops=dict(line, connectionstyle="arc3"))
     ax.text(4.7, 2.75, "$1 - z_t$", fontsize=9)
