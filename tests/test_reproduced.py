@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import rnngrad
+from rnngrad.sweep import compare_runs
 
 
 def test_vanishing_bound_holds_on_random_matrices():
@@ -63,19 +64,23 @@ def test_forget_bias_one_and_chrono_open_the_cell_path():
 
 
 def test_lstm_beats_the_rnn_on_a_short_adding_problem():
-    """Hochreiter & Schmidhuber (1997), Arjovsky et al. (2016), at T = 25."""
+    """Hochreiter & Schmidhuber (1997), Arjovsky et al. (2016), at T = 25, judged as chapter 5
+    judges it: five seeds a cell, the shared verdict rule on the final MSE."""
     task = rnngrad.AddingProblem(25)
     runs = rnngrad.grid(
         ["rnn", "lstm"],
         {25: task},
-        steps=500,
+        steps=600,
+        seeds=range(5),
+        hidden_size=32,
         init=rnngrad.lstm_forget_bias(1.0),
         lr=1e-2,
         target=0.02,
         eval_every=50,
+        eval_batch=256,
         device="cpu",
         progress=False,
     )
-    rnn, lstm = runs
-    assert lstm.metric <= 0.02 and lstm.solved_at is not None
-    assert rnn.metric > 0.1  # still near the baseline 1/6
+    verdict = compare_runs(runs, {"cell": "lstm"}, {"cell": "rnn"}, by="metric")
+    assert verdict.winner == "LSTM", (verdict, verdict.a, verdict.b)
+    assert verdict.b.median > 0.1  # the RNN stays near the baseline 1/6

@@ -159,3 +159,39 @@ def test_helpers_summarise_the_runs():
     assert v.outcome == "A better" and v.b.format(".2f") == "0.16 (0.01–0.16), 5/5"
     with pytest.raises(ValueError, match="no runs match"):
         compare_runs(runs, {"cell": "gru"}, {"cell": "rnn"})
+
+
+def test_book_cost_reads_the_execution_cache_and_flags_the_budget(tmp_path):
+    import importlib
+    import json
+    import sqlite3
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    try:
+        book_cost = importlib.import_module("book_cost")
+    finally:
+        sys.path.pop(0)
+    db = tmp_path / "global.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE nbcache (uri TEXT, data TEXT, created TEXT)")
+    rows = [
+        ("/b/chapters/05_benchmarks.ipynb", {"execution_seconds": 500.0}, "2026-01-01"),
+        ("/b/chapters/05_benchmarks.ipynb", {"execution_seconds": 60.0}, "2026-01-02"),  # newer
+        ("/b/chapters/06_initialisation.ipynb", {"execution_seconds": 100.0}, "2026-01-01"),
+    ]
+    con.executemany(
+        "INSERT INTO nbcache VALUES (?, ?, ?)", [(u, json.dumps(d), c) for u, d, c in rows]
+    )
+    con.commit()
+    con.close()
+    seconds = book_cost.cached_seconds(db)
+    assert seconds == {"05_benchmarks": 60.0, "06_initialisation": 100.0}
+    lines, ok = book_cost.report(seconds, unit=0.02)  # 3,000 and 5,000 units
+    assert not ok
+    assert [line for line in lines if "OVER BUDGET" in line] == [
+        "06_initialisation                   100.0     5000  OVER BUDGET"
+    ]
+    assert book_cost.report({"05_benchmarks": 60.0}, unit=0.02)[1]
+    assert book_cost.cached_seconds(tmp_path / "missing.db") == {}

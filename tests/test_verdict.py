@@ -64,6 +64,7 @@ def test_spread_shows_median_range_and_successes():
     s = Spread.of([900, None, 700, 1000, 800])
     assert (s.median, s.low, s.high, s.succeeded, s.n) == (900, 700, 1000, 4, 5)
     assert s.format(".0f") == "900 (700–1000), 4/5"
+    assert s.format(".0f", count=False) == "900 (700–1000)"
     mostly_failed = Spread.of([100, None, None])
     assert math.isnan(mostly_failed.median) and mostly_failed.format(".0f") == "– (100), 1/3"
     assert Spread.of([None, math.nan]).format() == "– (failed), 0/2"

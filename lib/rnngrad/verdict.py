@@ -92,17 +92,18 @@ class Spread:
         low, high = (ok[0], ok[-1]) if ok else (math.nan, math.nan)
         return cls(median, low, high, len(ok), len(values))
 
-    def format(self, fmt: str = ".3g", failed: str = "failed") -> str:
-        """E.g. ``900 (700–1000), 4/5`` -- median (range of the successes), successes/runs."""
+    def format(self, fmt: str = ".3g", failed: str = "failed", count: bool = True) -> str:
+        """E.g. ``900 (700–1000), 4/5`` -- median (range of the successes), successes/runs
+        (left out with ``count=False``)."""
         if not self.succeeded:
-            return f"– ({failed}), 0/{self.n}"
+            return f"– ({failed}), 0/{self.n}" if count else f"– ({failed})"
         low, high = format(self.low, fmt), format(self.high, fmt)
         if math.isnan(self.median):  # most runs failed: show what the successes reached
             body = f"– ({low})" if low == high else f"– ({low}–{high})"
         else:
             median = format(self.median, fmt)
             body = median if low == high else f"{median} ({low}–{high})"
-        return f"{body}, {self.succeeded}/{self.n}"
+        return f"{body}, {self.succeeded}/{self.n}" if count else body
 
     def __str__(self) -> str:
         return self.format()
