@@ -1,0 +1,253 @@
+"""The LRU and the parallel scan (rnngrad.linear_rnn): scan == loop in float64, |lambda| < 1
+under the parametrisation, the SymPy derivations against autograd and simulation, the probe,
+and clear errors for bad arguments."""
+
+import math
+
+import matplotlib
+import pytest
+import sympy as sp
+import torch
+
+import rnngrad
+from rnngrad import linear_figures, linear_rnn
+from rnngrad.linear_rnn import (
+    LRU,
+    combine,
+    linear_loop,
+    linear_scan,
+    lru_lambda,
+    lru_trace,
+    make_lru_model,
+    ring_init,
+)
+
+matplotlib.use("Agg")
+F64 = torch.float64
+
+
+def _random_recurrence(T, batch=3, n=5, complex_=False, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a = torch.rand(batch, T, n, generator=g, dtype=F64) * 2 - 1
+    b = torch.randn(batch, T, n, generator=g, dtype=F64)
+    if complex_:
+        a = torch.polar(a.abs(), torch.rand(batch, T, n, generator=g, dtype=F64) * 6)
+        b = torch.complex(b, torch.randn(batch, T, n, generator=g, dtype=F64))
+    return a, b
+
+
+@pytest.mark.parametrize("T", [1, 2, 3, 4, 5, 7, 8, 16, 31, 33, 100])
+@pytest.mark.parametrize("complex_", [False, True])
+def test_scan_equals_loop_float64(T, complex_):
+    a, b = _random_recurrence(T, complex_=complex_)
+    h0 = torch.randn(3, 5, dtype=F64).to(b.dtype)
+    for start in (None, h0):
+        scan, loop = linear_scan(a, b, start), linear_loop(a, b, start)
+        assert scan.shape == loop.shape == b.shape
+        torch.testing.assert_close(scan, loop, rtol=1e-12, atol=1e-12)
+
+
+def test_loop_is_the_recurrence_written_out():
+    a, b = _random_recurrence(4, batch=1, n=1)
+    a, b = a.flatten(), b.flatten()
+    h1 = b[0]
+    h2 = a[1] * h1 + b[1]
+    h3 = a[2] * h2 + b[2]
+    h4 = a[3] * h3 + b[3]
+    expected = torch.stack([h1, h2, h3, h4])
+    torch.testing.assert_close(linear_loop(a[None, :, None], b[None, :, None]).flatten(), expected)
+
+
+def test_constant_diagonal_broadcasts():
+    lam = lru_lambda(*ring_init(6, 0.5, 0.99, dtype=F64))
+    b = torch.randn(2, 40, 6, dtype=torch.complex128)
+    torch.testing.assert_close(linear_scan(lam, b), linear_loop(lam, b), rtol=1e-12, atol=1e-12)
+
+
+def test_combine_is_associative_symbolically():
+    a1, b1, a2, b2, a3, b3 = sp.symbols("a1 b1 a2 b2 a3 b3")
+    left = combine(combine((a1, b1), (a2, b2)), (a3, b3))
+    right = combine((a1, b1), combine((a2, b2), (a3, b3)))
+    assert all(sp.expand(u - v) == 0 for u, v in zip(left, right, strict=True))
+
+
+def test_a_planted_bug_in_the_operator_is_caught(monkeypatch):
+    """The scan == loop comparison is sensitive: the operator applied in the wrong order
+    (second map first) must make the scan disagree with the loop."""
+    a, b = _random_recurrence(16)
+
+    def wrong(first, second):
+        (a_i, b_i), (a_j, b_j) = first, second
+        return a_j * a_i, a_i * b_j + b_i
+
+    monkeypatch.setattr(linear_rnn, "combine", wrong)
+    assert not torch.allclose(linear_scan(a, b), linear_loop(a, b))
+
+
+def test_scan_gradients_equal_loop_gradients():
+    a, b = _random_recurrence(21)
+    grads = []
+    for run in (linear_scan, linear_loop):
+        aa, bb = a.clone().requires_grad_(), b.clone().requires_grad_()
+        (run(aa, bb) ** 2).sum().backward()
+        grads.append((aa.grad, bb.grad))
+    for u, v in zip(*grads, strict=True):
+        torch.testing.assert_close(u, v, rtol=1e-10, atol=1e-10)
+
+
+def test_lambda_stays_inside_the_unit_circle():
+    nu = torch.linspace(-30, 5, 20_001, dtype=F64)  # e^-e^5 ~ 1e-65: no underflow to 0
+    modulus = lru_lambda(nu, torch.randn_like(nu)).abs()
+    assert (modulus < 1).all() and (modulus > 0).all()
+    # float32 can round exp(-tiny) up to exactly 1, never above
+    assert (lru_lambda(nu.float(), torch.zeros(nu.shape)).abs() <= 1).all()
+
+
+@pytest.mark.parametrize("r_min, r_max", [(0.0, 1.0), (0.9, 0.999), (0.4, 0.5)])
+def test_ring_init_is_uniform_on_the_ring(r_min, r_max):
+    g = torch.Generator().manual_seed(1)
+    nu, theta = ring_init(40_000, r_min, r_max, math.pi / 2, generator=g, dtype=F64)
+    lam = lru_lambda(nu, theta)
+    assert lam.abs().min() >= r_min - 1e-12 and lam.abs().max() < r_max
+    # uniform in area: |lambda|^2 ~ U[r_min^2, r_max^2]
+    mean_sq = (lam.abs() ** 2).mean().item()
+    assert mean_sq == pytest.approx((r_min**2 + r_max**2) / 2, abs=3e-3)
+    assert 0 <= lam.angle().min() and lam.angle().max() <= math.pi / 2 + 1e-12
+
+
+def test_gamma_normalises_the_state_to_unit_power():
+    """SymPy's stationary E|h|^2 (1/(1-r^2) without gamma, 1 with it) against simulation."""
+    r, unnormalised, normalised = linear_rnn.symbolic_stationary_power()
+    assert sp.simplify(unnormalised - 1 / (1 - r**2)) == 0 and normalised == 1
+    g = torch.Generator().manual_seed(0)
+    for modulus in (0.5, 0.9):
+        lam = torch.polar(torch.tensor(modulus, dtype=F64), torch.tensor(1.0, dtype=F64))
+        u = torch.randn(20_000, 200, 1, generator=g, dtype=F64).to(torch.complex128)
+        power = (linear_scan(lam, u)[:, -1].abs() ** 2).mean().item()
+        gamma = math.sqrt(1 - modulus**2)
+        assert power == pytest.approx(float(unnormalised.subs(r, modulus)), rel=0.05)
+        assert power * gamma**2 == pytest.approx(float(normalised), rel=0.05)
+
+
+def test_gamma_init_is_the_normaliser():
+    nu, theta = ring_init(500, 0.0, 0.999, generator=torch.Generator().manual_seed(3), dtype=F64)
+    gamma = torch.exp(linear_rnn.gamma_log_init(nu, theta))
+    torch.testing.assert_close(gamma**2 + lru_lambda(nu, theta).abs() ** 2, torch.ones_like(nu))
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 9])
+def test_sympy_unrolled_gradient_is_lambda_to_the_k(k):
+    _, derivative = linear_rnn.symbolic_unrolled_gradient(k)
+    assert sp.simplify(derivative - sp.Symbol("lambda") ** k) == 0
+
+
+def test_sympy_modulus_and_memory_time_against_autograd():
+    nu, theta, k, power, modulus, tau = linear_rnn.symbolic_lru_power()
+    assert sp.simplify(modulus - sp.exp(-k * sp.exp(nu))) == 0
+    assert sp.simplify(tau - sp.exp(-nu)) == 0
+    # autograd: in a float64 LRU, dL/dh_t = conj(lambda^(T-t)) dL/dh_T for a loss on h_T
+    torch.manual_seed(0)
+    lru = LRU(3, 4, r_min=0.7, r_max=0.99).double()
+    x = torch.randn(2, 25, 3, dtype=F64)
+    lam, inputs = lru.lam, lru.inputs(x)
+    h, hs = torch.zeros_like(inputs[:, 0]), []
+    for t in range(25):
+        h = lam * h + inputs[:, t]
+        hs.append(h)
+    w = torch.randn(4, dtype=torch.complex128)
+    grads = torch.autograd.grad((w * hs[-1]).real.sum(), hs)
+    power_fn = sp.lambdify((nu, theta, k), power, "numpy")
+    nu_v, theta_v = lru.nu_log.detach().numpy(), lru.theta_log.detach().numpy()
+    for t in range(25):
+        expected = torch.from_numpy(power_fn(nu_v, theta_v, 24 - t)).conj() * grads[-1]
+        torch.testing.assert_close(grads[t], expected, rtol=1e-10, atol=1e-12)
+
+
+def test_lru_float32_gradients_match_float64_autograd():
+    torch.manual_seed(0)
+    task = rnngrad.AddingProblem(30)
+    model = make_lru_model(task, 8, width=8, r_min=0.8, r_max=0.99, seed=0)
+    model64 = make_lru_model(task, 8, width=8, r_min=0.8, r_max=0.99, seed=0).double()
+    model64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
+    x, y = task.sample(16, torch.Generator().manual_seed(0))
+    task.loss(model(x), y).backward()
+    task.loss(model64(x.double()), y.double()).backward()
+    for (name, p), p64 in zip(model.named_parameters(), model64.parameters(), strict=True):
+        torch.testing.assert_close(p.grad.double(), p64.grad, rtol=1e-3, atol=1e-5, msg=name)
+
+
+def test_model_scan_and_loop_modes_agree():
+    task = rnngrad.AddingProblem(40)
+    model = make_lru_model(task, 8, seed=1).double()
+    x, _ = task.sample(4, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(
+        model.states(x.double(), "scan"), model.states(x.double(), "loop"), rtol=1e-12, atol=1e-12
+    )
+
+
+def test_trace_gives_total_gradients_through_time():
+    task = rnngrad.AddingProblem(20)
+    model = make_lru_model(task, 6, width=8, r_min=0.5, r_max=0.95, seed=2).double()
+    x, y = task.sample(8, torch.Generator().manual_seed(0))
+    x, y = x.double(), y.double()
+    trace = lru_trace(model, task, x, y)
+    assert trace.loss == pytest.approx(task.loss(model(x), y).item(), rel=1e-12)
+    lam = model.lru.lam.detach()
+    for t in range(20):  # read-out at the last step only: dL/dh_t = conj(lambda)^(T-t) dL/dh_T
+        torch.testing.assert_close(
+            trace.dL_dh[:, t], lam.conj() ** (19 - t) * trace.dL_dh[:, -1], rtol=1e-9, atol=1e-14
+        )
+    assert trace.gradient_norms().shape == (20,) and 0 < trace.reach() <= 1
+
+
+def test_train_runs_an_lru_model():
+    task = rnngrad.AddingProblem(20)
+    model = make_lru_model(task, 4, width=8, seed=0)
+    history = rnngrad.train(
+        model, task, 5, batch_size=8, eval_every=5, device="cpu", progress=False
+    )
+    assert history.steps == 5 and math.isfinite(history.final_metric)
+
+
+def test_impulse_response_is_lambda_to_the_k():
+    h = linear_rnn.impulse_response(0.9, 0.3, 12)
+    lam = torch.polar(torch.tensor(0.9, dtype=F64), torch.tensor(0.3, dtype=F64))
+    torch.testing.assert_close(h, lam ** torch.arange(12))
+
+
+def test_figures_draw():
+    for modulus in (0.0, 0.5, 0.98, 1.0):
+        assert isinstance(linear_figures.eigenvalue_figure(modulus, 0.25), matplotlib.figure.Figure)
+    ring = linear_figures.ring_figure({"a": (0.0, 1.0, 6.28), "b": (0.9, 0.999, 0.6)}, n=20)
+    assert len(ring.axes) == 2
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: ring_init(0), "n must be"),
+        (lambda: ring_init(4, 0.5, 0.5), "r_min < r_max"),
+        (lambda: ring_init(4, 0.0, 1.5), "r_max <= 1"),
+        (lambda: ring_init(4, -0.1, 0.5), "0 <= r_min"),
+        (lambda: ring_init(4, max_phase=0.0), "max_phase"),
+        (lambda: linear_scan(torch.ones(3, 4), torch.ones(2, 5, 4)), "broadcast"),
+        (lambda: linear_scan(torch.ones(4), torch.ones(4)), r"\(\.\.\., T, N\)"),
+        (lambda: linear_loop(torch.ones(4), torch.ones(2, 3, 4), torch.ones(2, 5)), "h0"),
+        (lambda: LRU(0, 4), "input_size"),
+        (lambda: LRU(2, 4)(torch.ones(1, 3, 2), mode="fast"), "mode"),
+        (lambda: linear_rnn.LRUModel(2, 4, 1, width=0), "width"),
+        (lambda: linear_rnn.impulse_response(1.2, 0.0, 5), "modulus"),
+        (lambda: linear_rnn.impulse_response(0.5, 0.0, 0), "steps"),
+        (lambda: linear_rnn.symbolic_unrolled_gradient(0), "k must be"),
+        (lambda: linear_figures.eigenvalue_figure(-0.5, 0.0), "modulus"),
+        (
+            lambda: lru_trace(
+                make_lru_model(rnngrad.AddingProblem(5), 2), None, torch.ones(5, 2), None
+            ),
+            "x must",
+        ),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
