@@ -83,6 +83,6 @@ def jacobian_shrink_figure(input_scale: float = 1.0, steps: int = 100, hidden: i
     ax.set_ylim(1e-12, 10)
     ax.set_xlabel("steps $t$")
     ax.set_ylabel(r"$\|\partial h_t/\partial h_0\|_2$")
-    ax.set_title(f"input scale {input_scale:.1f} (standard deviation of the pre-activation noise)")
+    ax.set_title(f"pre-activation noise, standard deviation {input_scale:.1f}")
     ax.legend(fontsize=8, loc="lower left")
     return fig
