@@ -1,0 +1,137 @@
+"""The curse of memory (rnngrad.memory): SymPy's expectations against the published closed
+forms, against Monte-Carlo simulation with autograd, the teacher-student task and student,
+and clear errors for bad arguments."""
+
+import math
+
+import matplotlib
+import pytest
+import sympy as sp
+import torch
+
+import rnngrad
+from rnngrad import linear_figures, memory
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def e():
+    return memory.memory_expressions()
+
+
+def test_sympy_reproduces_the_published_closed_forms(e):
+    """Zucchet & Orvieto (2024): white noise 1/(1-l^2) and (1+l^2)/(1-l^2)^3; their code's
+    correlated forms (figures/1D-case.ipynb) for any rho."""
+    lam, rho = e.lam, e.rho
+    h2 = (1 + rho * lam) / (1 - lam * rho) / (1 - lam**2)
+    dh2 = ((1 + lam**2) * (1 - lam**2 * rho**2) + 2 * (1 - lam**2) * lam * rho) / (
+        (1 - lam**2) ** 3 * (1 - lam * rho) ** 2
+    )
+    assert sp.simplify(e.h2 - h2) == 0
+    assert sp.simplify(e.dh2 - dh2) == 0
+    assert sp.simplify(e.h2.subs(rho, 0) - 1 / (1 - lam**2)) == 0
+    assert sp.simplify(e.dh2.subs(rho, 0) - (1 + lam**2) / (1 - lam**2) ** 3) == 0
+
+
+def test_normalisation_and_reparametrisation_tame_the_sensitivity(e):
+    lam, rho = e.lam, e.rho
+    # gamma alone: still diverges, but as (1 - l^2)^-2 instead of ^-3 (white noise)
+    assert sp.simplify(e.norm_dh2.subs(rho, 0) - 1 / (1 - lam**2) ** 2) == 0
+    # gamma and lam = exp(-exp(nu)): bounded, (1 + rho) / (4 (1 - rho)) as lam -> 1
+    for r in (0, sp.Rational(1, 2), -sp.Rational(1, 3)):
+        limit = sp.limit(e.exp_norm_dh2.subs(rho, r), lam, 1, "-")
+        assert sp.simplify(limit - (1 + r) / (4 * (1 - r))) == 0
+
+
+@pytest.mark.parametrize("lam, rho", [(0.5, 0.0), (0.9, 0.0), (0.9, 0.5), (0.8, -0.4)])
+def test_simulation_with_autograd_matches_sympy(lam, rho):
+    funcs = memory.memory_functions()
+    sim = memory.simulate_memory(lam, rho, batch=40_000, generator=torch.Generator().manual_seed(0))
+    assert sim["h2"] == pytest.approx(funcs["h2"](lam, rho), rel=0.04)
+    assert sim["dh2"] == pytest.approx(funcs["dh2"](lam, rho), rel=0.06)
+
+
+def test_normalised_sensitivities_against_autograd(e):
+    """d(gamma h)/dlam and d(gamma h)/dnu by autograd, per sequence, against SymPy."""
+    funcs = memory.memory_functions()
+    lam, rho, batch = 0.9, 0.3, 40_000
+    x = memory.ar1_inputs(batch, 300, rho, generator=torch.Generator().manual_seed(1))
+    nu = torch.full(
+        (batch, 1, 1), math.log(-math.log(lam)), dtype=torch.float64, requires_grad=True
+    )
+    lam_t = torch.exp(-torch.exp(nu))
+    lam_t.retain_grad()
+    h = rnngrad.linear_rnn.linear_scan(lam_t, x)[:, -1, 0]
+    (torch.sqrt(1 - lam_t[:, 0, 0] ** 2) * h).sum().backward()
+    assert lam_t.grad.pow(2).mean().item() == pytest.approx(funcs["norm_dh2"](lam, rho), rel=0.06)
+    assert nu.grad.pow(2).mean().item() == pytest.approx(funcs["exp_norm_dh2"](lam, rho), rel=0.06)
+
+
+def test_ar1_inputs_have_unit_variance_and_the_asked_correlation():
+    x = memory.ar1_inputs(4000, 50, 0.7, generator=torch.Generator().manual_seed(0))[..., 0]
+    assert x.var().item() == pytest.approx(1.0, abs=0.03)
+    corr = (x[:, 1:] * x[:, :-1]).mean().item()
+    assert corr == pytest.approx(0.7, abs=0.03)
+
+
+def test_teacher_targets_have_unit_variance():
+    task = memory.TeacherTask(0.9, T=200)
+    _, y = task.sample(2000, torch.Generator().manual_seed(0))
+    assert y[:, -1].var().item() == pytest.approx(task.baseline, rel=0.08)
+
+
+def test_student_at_the_teacher_has_zero_loss():
+    task = memory.TeacherTask(0.95, T=100, rho=0.3)
+    x, y = task.sample(16, torch.Generator().manual_seed(0))
+    for parametrisation in ("normalised", "exp-normalised"):
+        student = memory.OneUnitStudent(parametrisation, lam0=0.95)
+        assert task.loss(student(x), y).item() < 1e-10
+    raw = memory.OneUnitStudent("raw", lam0=0.95)
+    with torch.no_grad():
+        raw.c.fill_(math.sqrt(1 - 0.95**2))
+    assert task.loss(raw(x), y).item() < 1e-10
+
+
+def test_sgd_with_a_large_step_on_raw_lambda_diverges_cleanly():
+    task = memory.TeacherTask(0.99, T=100)
+    history = rnngrad.train(
+        memory.OneUnitStudent("raw"),
+        task,
+        50,
+        batch_size=8,
+        lr=10.0,
+        optimizer="sgd",
+        eval_every=10,
+        device="cpu",
+        progress=False,
+    )
+    assert history.diverged or history.final_metric > task.baseline
+
+
+def test_figures_draw():
+    assert len(linear_figures.sensitivity_figure(2.0, 0.5).axes) == 1
+    fig = linear_figures.lr_sweep_figure(
+        [1e-3, 1e-2], {"a": [[0.5, 0.4], [float("nan"), 0.1]]}, 1.0
+    )
+    assert len(fig.axes) == 1
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: memory.simulate_memory(1.0), "lam must be"),
+        (lambda: memory.simulate_memory(0.5, rho=1.0), "rho must be"),
+        (lambda: memory.ar1_inputs(0, 10), "positive ints"),
+        (lambda: memory.ar1_inputs(2, 10, rho=-1.0), "rho must be"),
+        (lambda: memory.TeacherTask(0.9, T=1), "T must be"),
+        (lambda: memory.TeacherTask(1.2), "lam must be"),
+        (lambda: memory.OneUnitStudent("log"), "parametrisation"),
+        (lambda: memory.OneUnitStudent("raw", lam0=1.0), "lam0"),
+        (lambda: linear_figures.sensitivity_figure(0.0, 0.0), "memory_log10"),
+        (lambda: linear_figures.sensitivity_figure(1.0, 1.0), "rho must be"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
