@@ -99,3 +99,35 @@ def test_bad_input_is_named():
             None,
             nonlinearity="sigmoid",
         )
+
+
+def _cho_gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
+    """The other GRU convention (Chung et al., 2014; d2l): z lets the *candidate* in,
+    h_t = z * n_t + (1 - z) * h_{t-1}. Written out here, independently of rnngrad.cells."""
+    xr, xz, xn = (x @ w_ih.T + b_ih).chunk(3, dim=-1)
+    hr, hz, hn = (h @ w_hh.T + b_hh).chunk(3, dim=-1)
+    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+    n = torch.tanh(xn + r * hn)
+    return z * n + (1 - z) * h
+
+
+def test_the_two_gru_conventions_are_one_model_under_z_to_one_minus_z():
+    """Negating the update gate's weights and biases turns sigma(a) into 1 - sigma(a): the
+    same network in either convention. So a positive update bias in PyTorch's convention
+    (z keeps the old state) is a negative one in the other. Catches: a library GRU written
+    in the other convention while the book says PyTorch's (the replay would then disagree
+    with nn.GRU unless the z block were flipped)."""
+    from rnngrad.cells import gru_step
+
+    torch.manual_seed(5)
+    cell = nn.GRUCell(3, 4).double()
+    x, h = torch.randn(6, 3, dtype=torch.float64), torch.randn(6, 4, dtype=torch.float64)
+    params = [p.detach() for p in layer_parameters(cell)]
+    flipped = [p.clone() for p in params]
+    for p in flipped:
+        p[4:8] = -p[4:8]  # the z block (gate order r, z, n)
+    ours = gru_step(x, h, *params)
+    torch.testing.assert_close(ours, cell(x, h).detach())
+    torch.testing.assert_close(_cho_gru_step(x, h, *flipped), ours, atol=1e-12, rtol=1e-12)
+    # Without the flip the two conventions are different models.
+    assert not torch.allclose(_cho_gru_step(x, h, *params), ours, atol=1e-3)

@@ -12,6 +12,7 @@ from rnngrad import (
     scaled_orthogonal,
     set_forget_bias_,
     set_recurrent_singular_values_,
+    set_update_bias_,
     with_singular_values,
 )
 
@@ -90,7 +91,6 @@ def test_bad_arguments():
 
 
 def test_update_bias_sets_the_gru_update_gate():
-    from rnngrad import set_update_bias_
     from rnngrad.cells import gru_step, layer_parameters
 
     gru = nn.GRU(2, 3)
@@ -103,3 +103,82 @@ def test_update_bias_sets_the_gru_update_gate():
     torch.testing.assert_close(h.detach(), torch.full((1, 3), 1 / (1 + math.exp(-2.0))))
     with pytest.raises(ValueError, match="needs a GRU"):
         set_update_bias_(nn.LSTM(2, 3), 1.0)
+
+
+# -- multi-layer modules: every initialiser reaches the layers above the first -------------
+
+
+def _snapshot(module, layer):
+    from rnngrad.cells import layer_parameters
+
+    return [p.detach().clone() for p in layer_parameters(module, layer) if p is not None]
+
+
+@pytest.mark.parametrize("kind", [nn.RNN, nn.LSTM, nn.GRU])
+def test_singular_values_on_layer_one(kind):
+    """Catches: ``layer=`` ignored (layer 0 written instead) or every layer written."""
+    module = kind(3, 4, num_layers=3)
+    untouched = {k: _snapshot(module, k) for k in (0, 2)}
+    s = [1.5, 1.0, 0.5, 0.1]
+    set_recurrent_singular_values_(module, s, generator=torch.Generator().manual_seed(1), layer=1)
+    for block in module.weight_hh_l1.detach().double().split(4):
+        torch.testing.assert_close(
+            torch.linalg.svdvals(block), torch.tensor(s, dtype=torch.float64), atol=1e-6, rtol=0
+        )
+    for k, before in untouched.items():
+        for p, q in zip(_snapshot(module, k), before, strict=True):
+            assert torch.equal(p, q), f"layer {k} changed"
+
+
+def _gate_bias(module, layer, gate):
+    """Total bias (b_ih + b_hh) of gate number ``gate`` (LSTM i,f,g,o; GRU r,z,n)."""
+    h = module.hidden_size
+    b_ih, b_hh = getattr(module, f"bias_ih_l{layer}"), getattr(module, f"bias_hh_l{layer}")
+    return (b_ih + b_hh)[gate * h : (gate + 1) * h].detach()
+
+
+def test_forget_bias_on_every_layer_or_one():
+    lstm = nn.LSTM(3, 5, num_layers=3)
+    set_forget_bias_(lstm, 2.0)
+    for k in range(3):
+        torch.testing.assert_close(_gate_bias(lstm, k, 1), torch.full((5,), 2.0))
+    before = {k: _snapshot(lstm, k) for k in (0, 2)}
+    set_forget_bias_(lstm, -1.0, layer=1)
+    torch.testing.assert_close(_gate_bias(lstm, 1, 1), torch.full((5,), -1.0))
+    for k, snap in before.items():
+        for p, q in zip(_snapshot(lstm, k), snap, strict=True):
+            assert torch.equal(p, q), f"layer {k} changed"
+
+
+def test_chrono_reaches_every_layer():
+    """Catches: a chrono loop over layer 0 only, or one draw shared by all layers."""
+    t_max = 40
+    lstm = nn.LSTM(2, 64, num_layers=3)
+    chrono_init_(lstm, t_max, generator=torch.Generator().manual_seed(0))
+    forget = []
+    for k in range(3):
+        b_f, b_i = _gate_bias(lstm, k, 1).double(), _gate_bias(lstm, k, 0).double()
+        times = memory_time(torch.sigmoid(b_f))
+        assert times.min() >= 2 - 1e-5 and times.max() <= t_max + 1e-3, f"layer {k}"
+        assert times.max() > 0.8 * t_max, f"layer {k} does not use the range"
+        torch.testing.assert_close(b_i, -b_f)
+        forget.append(b_f)
+    assert not torch.equal(forget[1], forget[2])
+
+
+def test_update_bias_reaches_every_layer():
+    """Zero weights and inputs: z = sigma(b) in layer 1 too, so h_t = z * h_{t-1} there.
+    Catches: an update bias set on the first layer only."""
+    from rnngrad.cells import gru_step, layer_parameters
+
+    gru = nn.GRU(2, 3, num_layers=2)
+    with torch.no_grad():
+        for p in gru.parameters():
+            p.zero_()
+    set_update_bias_(gru, 1.5)
+    z = 1 / (1 + math.exp(-1.5))
+    for k in range(2):
+        torch.testing.assert_close(_gate_bias(gru, k, 1), torch.full((3,), 1.5))
+        x = torch.zeros(1, 2 if k == 0 else 3)
+        h = gru_step(x, torch.ones(1, 3), *layer_parameters(gru, k))
+        torch.testing.assert_close(h.detach(), torch.full((1, 3), z))

@@ -28,18 +28,21 @@ def _split_run(model, x, t):
     return h, c, out
 
 
-def _float64_setup(cell, task, hidden_size, batch, data_seed):
+def _float64_setup(cell, task, hidden_size, batch, data_seed, num_layers=1):
     """A seeded float64 model for ``task`` and one float64 batch of it."""
     torch.manual_seed(0)
-    model = make_model(cell, task, hidden_size=hidden_size).double()
+    model = make_model(cell, task, hidden_size=hidden_size, num_layers=num_layers).double()
     x, y = task.sample(batch, torch.Generator().manual_seed(data_seed))
     return model, x.double(), y.double() if y.is_floating_point() else y
 
 
+@pytest.mark.parametrize("layers", [1, 2])
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_dL_dh_matches_fused_autograd(cell):
+def test_dL_dh_matches_fused_autograd(cell, layers):
+    """On two layers the trace is the last layer's. Catches: a probe that replays only the
+    first layer, or feeds the wrong layer's states to the read-out."""
     task = AddingProblem(T=12)
-    model, x, y = _float64_setup(cell, task, hidden_size=5, batch=3, data_seed=1)
+    model, x, y = _float64_setup(cell, task, hidden_size=5, batch=3, data_seed=1, num_layers=layers)
     trace = probe(model, task, x, y)
     for t in (0, 5, 11):
         h, c, out = _split_run(model, x, t)
@@ -56,56 +59,79 @@ def test_dL_dh_matches_fused_autograd(cell):
             torch.testing.assert_close(trace.dL_dc[:, t], total, atol=1e-10, rtol=1e-8)
 
 
-def test_dL_dh_per_step_task():
-    """Many-to-many read-out (copy task): every step's output feeds the loss."""
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_dL_dh_per_step_task(cell):
+    """Many-to-many read-out (copy task): every step's output feeds the loss, so dL/dh_t is
+    the read-out's own term plus everything that flows back from later steps.
+    Checked at *every* step against an independent autograd computation (the last step
+    alone cannot tell the total derivative from the read-out's partial one).
+    Catches: a probe that returns the read-out's partial derivative, or one that builds
+    the loss from the last step only."""
     task = CopyTask(gap=3)
-    model, x, y = _float64_setup("gru", task, hidden_size=6, batch=2, data_seed=0)
+    model, x, y = _float64_setup(cell, task, hidden_size=6, batch=2, data_seed=0)
     trace = probe(model, task, x, y)
-    # Independent: differentiate the fused model's loss w.r.t. its own per-step outputs.
-    out, _ = model.rnn(x)
-    out.retain_grad()
-    task.loss(model.head(out), y).backward()
-    # The last step only feeds the read-out, so both must agree there.
-    torch.testing.assert_close(trace.dL_dh[:, -1], out.grad[:, -1], atol=1e-12, rtol=1e-10)
+    assert trace.dL_dh.shape == (2, task.length, 6)
     assert trace.gradient_norms().shape == (task.length,)
+    with torch.no_grad():
+        prefix, _ = model.rnn(x)  # outputs before t do not depend on h_t
+    partial_only = 0
+    for t in range(task.length):
+        h, _, rest = _split_run(model, x, t)
+        outputs = [prefix[:, :t], h[-1].unsqueeze(1)]
+        if t + 1 < task.length:
+            outputs.append(rest)
+        task.loss(model.head(torch.cat(outputs, dim=1)), y).backward()
+        torch.testing.assert_close(trace.dL_dh[:, t], h.grad[-1], atol=1e-12, rtol=1e-9)
+        # The read-out's partial derivative alone differs before the last step.
+        out = prefix.clone().requires_grad_()
+        task.loss(model.head(out), y).backward()
+        partial_only += not torch.allclose(out.grad[:, t], h.grad[-1], atol=1e-9)
+    assert partial_only >= task.length // 2
 
 
+@pytest.mark.parametrize("layers", [1, 2])
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_jacobians_match_functional_jacobian(cell):
+def test_jacobians_match_functional_jacobian(cell, layers):
     task = AddingProblem(T=8)
-    model, x, y = _float64_setup(cell, task, hidden_size=4, batch=2, data_seed=2)
+    model, x, y = _float64_setup(cell, task, hidden_size=4, batch=2, data_seed=2, num_layers=layers)
     trace = probe(model, task, x, y, jacobians=True)
     lstm = cell == "lstm"
     for t in (0, 3, 7):
         with torch.no_grad():
             _, state = model.rnn(x[:1, : t + 1])
+        h_all = state[0] if lstm else state  # (layers, 1, H)
         c_t = state[1] if lstm else None
 
-        def h_T(h_t, t=t, c_t=c_t):
+        def h_T(h_t, t=t, c_t=c_t, h_all=h_all):
             rest = x[:1, t + 1 :]
             if rest.shape[1] == 0:
                 return h_t.reshape(-1)
-            s = h_t.reshape(1, 1, -1)
+            # Only the last layer's h_t varies; the layers below keep their state at t.
+            s = torch.cat([h_all[:-1], h_t.reshape(1, 1, -1)])
             _, final = model.rnn(rest, (s, c_t) if lstm else s)
-            return (final[0] if lstm else final).reshape(-1)
+            return (final[0] if lstm else final)[-1].reshape(-1)
 
-        h_t = (state[0] if lstm else state).reshape(-1)
+        h_t = h_all[-1].reshape(-1)
         expected = torch.autograd.functional.jacobian(h_T, h_t)
         torch.testing.assert_close(trace.jacobians[t], expected, atol=1e-10, rtol=1e-8)
         torch.testing.assert_close(trace.singular_values[t], torch.linalg.svdvals(expected))
 
 
-def test_rnn_jacobian_norms_match_autograd():
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu", "linear"])
+def test_rnn_jacobian_norms_match_autograd(nonlinearity):
+    """Catches: a ReLU derivative taken at the output instead of the pre-activation, or the
+    noise drawn in another order than the run it describes."""
     g = torch.Generator().manual_seed(0)
     w = with_singular_values([1.3, 0.7, 0.4], generator=g)
-    norms = rnn_jacobian_norms(w, 6, nonlinearity="tanh", input_scale=0.5, seed=4)
+    norms = rnn_jacobian_norms(w, 6, nonlinearity=nonlinearity, input_scale=0.5, seed=4)
     noise = torch.Generator().manual_seed(4)
     inputs = [0.5 * torch.randn(3, generator=noise, dtype=w.dtype) for _ in range(6)]
+    phi = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda a: a}[nonlinearity]
 
     def run(h0, steps):
         h = h0
         for u in inputs[:steps]:
-            h = torch.tanh(w @ h + u)
+            h = phi(w @ h + u)
         return h
 
     for steps in (1, 3, 6):
@@ -115,6 +141,10 @@ def test_rnn_jacobian_norms_match_autograd():
         assert norms[steps - 1].item() == pytest.approx(
             torch.linalg.matrix_norm(jac, 2).item(), rel=1e-10
         )
+    if nonlinearity == "relu":
+        # Some units are off at some step (else ReLU would be no test of the derivative).
+        a = [w @ run(torch.zeros(3, dtype=w.dtype), k) + inputs[k] for k in range(6)]
+        assert any((ak <= 0).any() for ak in a) and any((ak > 0).any() for ak in a)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -126,10 +156,19 @@ def test_tanh_norm_bound_on_random_matrices(seed):
     norms = rnn_jacobian_norms(w, 40, nonlinearity="tanh", seed=seed)
     bound = sigma_max ** torch.arange(1, 41, dtype=torch.float64)
     assert (norms <= bound * (1 + 1e-9)).all()
+    assert (norms > 0).all()  # a function returning zeros meets every upper bound
     linear = rnn_jacobian_norms(w, 40, nonlinearity="linear")
     torch.testing.assert_close(
         linear[-1], torch.linalg.matrix_norm(torch.linalg.matrix_power(w, 40), 2)
     )
+
+
+def test_linear_norms_attain_the_bound_for_a_scaled_orthogonal_matrix():
+    """||(gamma Q)^t|| = gamma^t exactly: the bound is attained. Catches: a function that
+    returns zeros (or anything below the bound) for the linear case."""
+    q = with_singular_values([0.9] * 6, generator=torch.Generator().manual_seed(3))
+    norms = rnn_jacobian_norms(q, 30, nonlinearity="linear")
+    torch.testing.assert_close(norms, 0.9 ** torch.arange(1, 31, dtype=torch.float64))
 
 
 def test_bad_arguments():

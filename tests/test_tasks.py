@@ -16,7 +16,7 @@ from rnngrad import (
     WordSenseTask,
     make_task,
 )
-from rnngrad.tasks import OBJECTS_PLURAL, PLURAL, VOCAB
+from rnngrad.tasks import OBJECTS_PLURAL, OBJECTS_SINGULAR, PLURAL, VOCAB
 
 PLURAL_WORDS = {*PLURAL, *OBJECTS_PLURAL}
 
@@ -129,3 +129,88 @@ def test_seasonal_series_baselines():
     assert F.mse_loss(x[:, -1, 0], y).item() == pytest.approx(task.naive, rel=0.03)
     assert F.mse_loss(torch.zeros_like(y), y).item() == pytest.approx(task.baseline, rel=0.03)
     assert F.mse_loss(x[:, -6, 0], y).item() == pytest.approx(2 * 0.1**2, rel=0.05)
+
+
+# -- baselines by simulation: what a predictor that ignores the dependency really scores ----
+# (The cross-entropy of all-zero logits is ln(classes) whatever the labels are, so it says
+# nothing about a task; these estimate the best such predictor from the samples instead.)
+
+
+def _conditional_entropy(y: torch.Tensor, features: torch.Tensor) -> float:
+    """H(y | features) in nats from counts: the cross-entropy of the best predictor that
+    sees only ``features`` (one row per sample, small discrete values)."""
+    keys = [tuple(row) for row in features.tolist()]
+    counts: dict = {}
+    for key, label in zip(keys, y.tolist(), strict=True):
+        counts.setdefault(key, {}).setdefault(label, 0)
+        counts[key][label] += 1
+    total, h = len(keys), 0.0
+    for by_label in counts.values():
+        n = sum(by_label.values())
+        h -= sum(c * math.log(c / n) for c in by_label.values()) / total
+    return h
+
+
+def test_agreement_baseline_by_simulation():
+    """The best predictor that reads every word but the subject (here: the numbers of all
+    the attractor nouns) scores ln 2. Catches: attractors drawn against the subject's
+    number (the `sentence` default), which would make the task solvable without memory,
+    and unbalanced labels."""
+    task = AgreementTask(clauses=2)
+    x, y = task.sample(40_000, torch.Generator().manual_seed(1))
+    ids = x.argmax(-1)
+    nouns = [6 + 4 * k for k in range(task.clauses)]  # "which|that <verb> the <noun>"
+    assert all(
+        VOCAB[int(i)] in OBJECTS_PLURAL + OBJECTS_SINGULAR for i in ids[:50, nouns].flatten()
+    )
+    attractors = torch.tensor(
+        [[VOCAB[int(i)] in PLURAL_WORDS for i in row] for row in ids[:, nouns]]
+    ).long()
+    assert _conditional_entropy(y, torch.zeros_like(y)[:, None]) == pytest.approx(
+        task.baseline, rel=2e-3
+    )
+    assert _conditional_entropy(y, attractors) == pytest.approx(task.baseline, rel=5e-3)
+    subject = torch.tensor([VOCAB[int(i)] in PLURAL_WORDS for i in ids[:, 1]]).long()
+    assert _conditional_entropy(y, subject[:, None]) == 0.0  # the subject decides
+
+
+def test_word_sense_baseline_by_simulation():
+    """Every word but the cue is filler: the best predictor that sees the words next to
+    "bank" scores ln 2, the one that sees the cue scores 0."""
+    task = WordSenseTask(distance=5)
+    x, y = task.sample(40_000, torch.Generator().manual_seed(2))
+    ids = x.argmax(-1)
+    assert _conditional_entropy(y, torch.zeros_like(y)[:, None]) == pytest.approx(
+        task.baseline, rel=2e-3
+    )
+    assert _conditional_entropy(y, ids[:, -3:-1]) == pytest.approx(task.baseline, rel=2e-2)
+    assert _conditional_entropy(y, ids[:, task.lead : task.lead + 1]) == 0.0
+
+
+def test_tone_task_baseline_by_simulation():
+    """Labels are uniform (the best constant guess scores ln(classes) and 1/classes
+    accuracy), and after the tone the signal says nothing about the class: per class the
+    gap has the same mean and spread, and its best nearest-class-mean guess is at chance.
+    Catches: labels drawn from fewer classes, and a tone that leaks into the gap."""
+    task = ToneTask(gap=30, classes=4, tone_steps=8, noise=0.5)
+    x, y = task.sample(40_000, torch.Generator().manual_seed(3))
+    assert x.shape == (40_000, task.length, 1) and task.length == 38
+    counts = torch.bincount(y, minlength=4).double()
+    p = counts / counts.sum()
+    assert -(p * p.log()).sum().item() == pytest.approx(task.baseline, rel=1e-3)
+    assert task.baseline == pytest.approx(math.log(4))
+    gap = x[:, task.tone_steps :, 0]
+    means = torch.stack([gap[y == k].mean(0) for k in range(4)])  # (classes, gap)
+    assert means.abs().max() < 0.05
+    stds = torch.stack([gap[y == k].std() for k in range(4)])
+    torch.testing.assert_close(stds, torch.full((4,), 0.5), atol=0.01, rtol=0)
+    # The tone itself is informative: nearest class mean on the tone segment beats chance.
+    tone = x[:, : task.tone_steps, 0]
+    power = torch.fft.rfft(tone, n=64).abs()
+    centroids = torch.stack([power[y == k].mean(0) for k in range(4)])
+    guess = torch.cdist(power, centroids).argmin(-1)
+    assert (guess == y).float().mean() > 0.5  # chance: 0.25
+    gap_power = torch.fft.rfft(gap[:, :8], n=64).abs()
+    gap_centroids = torch.stack([gap_power[y == k].mean(0) for k in range(4)])
+    gap_guess = torch.cdist(gap_power, gap_centroids).argmin(-1)
+    assert abs((gap_guess == y).float().mean().item() - 0.25) < 0.02
