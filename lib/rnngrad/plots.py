@@ -54,7 +54,7 @@ def singular_value_figure(
     ax.axhspan(floor, VANISH, color="#1f77b4", alpha=0.07)
     ax.axhspan(EXPLODE, ceiling, color="#d62728", alpha=0.07)
     ax.set_ylim(floor, ceiling)
-    ax.set_xlabel("steps back in time $t$")
+    ax.set_xlabel("time step $t$ (the product runs from step 1 to t)")
     ax.set_ylabel(r"$\|\partial h_t / \partial h_0\|_2$")
     ax.set_title(
         rf"${n}\times{n}$: $\sigma_1={sigma_1:.2f}$, $\sigma_2={sigma_2:.2f}$, "
