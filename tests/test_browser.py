@@ -189,6 +189,9 @@ def test_page_in_dark_mode_and_at_phone_width(browser, site_url, path):
 def test_pdf_is_linked_from_the_book(html_dir):
     intro = (html_dir / "intro.html").read_text()
     assert 'href="book.pdf"' in intro, "the intro page does not link the PDF"
+    # `make pdf` copies the PDF beside the pages, so the link works on the published site.
+    need((html_dir / "book.pdf").exists(), "book.pdf is not in the HTML site (run `make pdf`)")
+    assert (html_dir / "book.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_chapters_with_a_knob_have_explorers():
