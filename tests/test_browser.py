@@ -286,7 +286,8 @@ def test_every_slider_shows_the_frame_of_its_combination(browser, site_url, path
         smallest = fig.locator("svg").evaluate(
             """svg => Math.min(...[...svg.querySelectorAll('text, tspan')]
                  .filter(t => t.textContent.trim())
-                 .map(t => t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize)))"""
+                 .map(t => { const m = t.getScreenCTM();
+                   return Math.hypot(m.a, m.b) * parseFloat(getComputedStyle(t).fontSize); }))"""
         )
         assert smallest >= MIN_TEXT_PX, f"explorer {k}: text as small as {smallest:.1f} CSS px"
         SHOTS.mkdir(parents=True, exist_ok=True)
