@@ -1,26 +1,66 @@
-"""rnngrad: train RNN, LSTM and GRU cells and measure how gradients flow through time.
+"""rnngrad: train recurrent cells and measure how gradients flow through time.
 
 The library of the book *Gradients Through Time*. One idea per module:
 
-* ``cells``    one step of each cell, as the textbook equations, PyTorch's parameter layout
-* ``model``    the fused recurrent model the book trains
-* ``probe``    replay a model step by step: h_t, dL/dh_t, Jacobians and their spectra
-* ``init``     prescribed singular values, forget-gate biases (constant, chrono)
-* ``tasks``    adding, copy, agreement, echo, word-sense, tone and seasonal tasks, with
-               their baselines
-* ``train``    the one training loop
-* ``sweep``    many runs at once: cells x settings x seeds
+Cells, models and training
+* ``cells``      one step of RNN, LSTM and GRU as the textbook equations (PyTorch's
+                 layout), and ``replay``, which runs a fused module through them
+* ``model``      the fused recurrent model the book trains
+* ``init``       prescribed singular values, forget-gate biases (constant, chrono)
+* ``tasks``      adding, copy, agreement, echo, word-sense, tone and seasonal tasks, with
+                 their baselines
+* ``train``      the one training loop (typed stop reasons)
+* ``sweep``      many runs at once: cells x settings x seeds
+* ``verdict``    one stated rule that compares two groups of seeded runs
+* ``device``     device choice, seeds, threads, progress bars
+
+Measuring gradients
+* ``probe``      replay a model step by step: h_t, dL/dh_t, Jacobians and their spectra
+* ``jacobians``  the exact LSTM and GRU Jacobians, and the paths a gradient takes
+* ``meanfield``  the mean-field prediction chi of a random RNN's per-step growth
+* ``latch``      the latch dilemma, and the spectrum of W (sigma_max, rho, non-normality)
+* ``growing``    the growing-sequence task and its exploding gradient
+* ``symbolic``   the SymPy derivations the chapters show
+* ``claims``     the measurements behind the popular explanations put to the test
+
+Part V: other ways to keep a gradient alive
+* ``nongated``   leaky units, IRNN, orthogonal RNN, IndRNN, truncated BPTT
+* ``symbolic_nongated`` their SymPy derivations
+* ``linear_rnn`` the LRU and the parallel scan of linear recurrences
+* ``memory``     the curse of memory of a linear unit, derived and simulated
+* ``selective``  minGRU, minLSTM, a selective SSM and the (stabilised) sLSTM
+
+Figures and the book
+* ``style``      the book's figure style: colours, rcParams, a blank figure
+* ``diagrams``   hand-drawn diagrams: the unrolled RNN, the LSTM and GRU cells
+* ``plots``      figures that draw a measurement
 * ``sweep_plots`` figures of many runs: metric vs setting, learning curves, heatmaps
-* ``symbolic`` the SymPy derivations the chapters show
-* ``claims``   the measurements behind the popular explanations put to the test
-* ``explore``  slider explorers for kernels, the HTML book and the PDF
-* ``plots``    figures that draw a measurement (explorers' figures among them)
-* ``style``    the book's figure style: colours, rcParams, a blank figure
-* ``diagrams`` hand-drawn diagrams: the unrolled RNN, the LSTM and GRU cells
-* ``device``   device choice, seeds, threads
+* ``explorer_figures``, ``nongated_plots``, ``linear_figures``  the explorers' figures
+* ``explore``    slider explorers for kernels, the HTML book and the PDF
+* ``notebook``   glue, tables, the chapters' set-up cell and ``show_source``
 """
 
-from . import claims, diagrams, plots, style, sweep_plots, symbolic
+from . import (
+    claims,
+    diagrams,
+    explorer_figures,
+    growing,
+    jacobians,
+    latch,
+    linear_figures,
+    linear_rnn,
+    meanfield,
+    memory,
+    nongated,
+    nongated_plots,
+    plots,
+    selective,
+    style,
+    sweep_plots,
+    symbolic,
+    symbolic_nongated,
+    verdict,
+)
 from ._version import __version__ as __version__
 from .cells import gru_step, lstm_step, rnn_step, step_function, unroll
 from .device import describe, pick_device, seed_everything, set_threads
@@ -54,10 +94,23 @@ from .train import History, train
 __all__ = [
     "claims",
     "diagrams",
+    "explorer_figures",
+    "growing",
+    "jacobians",
+    "latch",
+    "linear_figures",
+    "linear_rnn",
+    "meanfield",
+    "memory",
+    "nongated",
+    "nongated_plots",
     "plots",
+    "selective",
     "style",
     "sweep_plots",
     "symbolic",
+    "symbolic_nongated",
+    "verdict",
     "AddingProblem",
     "AgreementTask",
     "CopyTask",
