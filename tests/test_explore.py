@@ -34,6 +34,12 @@ def test_slider_values_and_default():
 # values left unrounded (0.6 + 0.2 = 0.8000000000000002), decimals taken from the values
 # or fixed at two, and a default snapped to the wrong grid point.
 CHAPTER_SLIDERS = [
+    (
+        (0.7, 1.7, 0.1, 1.2, "σ₁"),
+        [round(0.7 + 0.1 * k, 1) for k in range(11)],
+        [f"{0.7 + 0.1 * k:.1f}" for k in range(11)],
+        5,
+    ),
     ((0.6, 1.4, 0.2, 1.2, "σ₁"), [0.6, 0.8, 1.0, 1.2, 1.4], ["0.6", "0.8", "1.0", "1.2", "1.4"], 3),
     ((0.2, 1.0, 0.4, 0.6, "σ₂"), [0.2, 0.6, 1.0], ["0.2", "0.6", "1.0"], 1),
     ((0.5, 3.0, 1.25, 0.5, "input scale"), [0.5, 1.75, 3.0], ["0.50", "1.75", "3.00"], 0),
