@@ -20,10 +20,10 @@ $(VENV)/.installed: requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-book/_vendor/mathjax/tex-chtml.js:
+book/_vendor/mathjax/tex-chtml.js build/vendor/axe-core/axe.min.js:
 	scripts/vendor.sh
 
-setup: $(VENV)/.installed book/_vendor/mathjax/tex-chtml.js
+setup: $(VENV)/.installed book/_vendor/mathjax/tex-chtml.js build/vendor/axe-core/axe.min.js
 
 sysdeps-browser:
 	@dpkg -s chromium >/dev/null 2>&1 || { apt-get update -qq && $(APT) chromium fonts-liberation; }
@@ -53,6 +53,7 @@ book: setup book/_build/.lib-stamp book/_build/.book-stamp
 pdf: setup sysdeps-tex
 	$(BUILD_ENV) $(JB) build --builder pdflatex -n --keep-going book/
 	@test -f book/_build/latex/book.pdf && echo "PDF: book/_build/latex/book.pdf"
+	mkdir -p book/_build/html && cp book/_build/latex/book.pdf book/_build/html/book.pdf
 
 lint: setup
 	$(VENV)/bin/ruff check lib tests benchmarks scripts book/chapters
