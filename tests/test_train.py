@@ -161,3 +161,27 @@ def test_stop_reads_as_a_sentence():
     assert str(Stop("budget", 1500)) == "budget spent (1500 steps)"
     assert str(Stop("target", 300)) == "target reached at step 300"
     assert str(Stop("non-finite gradient", 7)) == "non-finite gradient at step 7"
+
+
+def test_train_truncate_option():
+    """train(..., truncate=k) is truncated BPTT: the same update as training the Truncated
+    wrapper. Catches an option that is accepted but ignored (a full-BPTT update differs)."""
+    import copy
+
+    from rnngrad.nongated import Truncated, make_variant
+
+    task = AddingProblem(T=12)
+    torch.manual_seed(0)
+    a = make_variant("lstm", task, hidden_size=8)
+    b, full = copy.deepcopy(a), copy.deepcopy(a)
+    kw = dict(batch_size=8, eval_batch=8, progress=False)
+    train(a, task, 1, truncate=4, **kw)
+    train(Truncated(b, 4), task, 1, **kw)
+    train(full, task, 1, **kw)
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        torch.testing.assert_close(p, q)
+    assert any(
+        not torch.equal(p, q) for p, q in zip(a.parameters(), full.parameters(), strict=True)
+    )
+    with pytest.raises(ValueError, match="k must be"):
+        train(a, task, 1, truncate=0, progress=False)

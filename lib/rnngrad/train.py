@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 
 from .device import pick_device, progress_enabled, seed_everything
 from .model import SequenceModel
+from .nongated import truncate as truncated
 from .tasks import Task
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}
@@ -82,12 +83,15 @@ def train(
     seed: int = 0,
     device: torch.device | str | None = None,
     progress: bool = True,
+    truncate: int | None = None,
 ) -> History:
     """Train ``model`` on fresh batches of ``task`` and return its ``History``.
 
     * ``clip``: rescale the gradient to this norm when it is larger (none by default).
     * ``target``: stop once the held-out metric reaches it (lower, or higher for accuracy).
     * A non-finite loss or gradient ends the run cleanly; ``History.stopped`` says where.
+    * ``truncate``: backpropagate through at most this many steps (truncated BPTT, by
+      ``rnngrad.nongated.Truncated``); predictions and evaluation are unchanged.
     """
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
@@ -102,6 +106,7 @@ def train(
     held_out = task.sample(eval_batch, torch.Generator().manual_seed(seed + 10_000))
     held_out = [t.to(device) for t in held_out]
     model.to(device)
+    forward = truncated(model, truncate)  # the model itself when truncate is None
     opt = OPTIMIZERS[optimizer](model.parameters(), lr=lr)
     history = History()
     start = time.perf_counter()
@@ -114,7 +119,7 @@ def train(
     )
     for step in bar:
         x, y = (t.to(device, non_blocking=True) for t in task.sample(batch_size, data))
-        loss = task.loss(model(x), y)
+        loss = task.loss(forward(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         # clip_grad_norm_ returns the norm before clipping; inf max_norm measures only.
