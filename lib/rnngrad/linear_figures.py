@@ -1,4 +1,4 @@
-"""Figures of the linear-recurrence chapters (14, 15): cheap to draw, no training inside, so
+"""Figures of the linear-recurrence chapters (13, 14): cheap to draw, no training inside, so
 the explorers can pre-render them over their whole slider grid."""
 
 from __future__ import annotations

@@ -299,7 +299,7 @@ def impulse_response(modulus: float, phase: float, steps: int) -> Tensor:
     return torch.polar(modulus**k, phase * k)
 
 
-# -- SymPy: the derivations chapter 14 shows ------------------------------------------------
+# -- SymPy: the derivations chapter 13 shows ------------------------------------------------
 
 
 def symbolic_unrolled_gradient(k: int):
