@@ -92,3 +92,20 @@ def test_measures_for_part_iv_are_defined_once():
     with torch.no_grad():
         lstm.weight_hh_l0.zero_()
     assert claims.diagonal_path_share(lstm, x, v, 10) == pytest.approx(1.0)
+
+
+def test_forget_bias_decay_is_sigma_b_to_the_lag_with_zero_weights():
+    """With every LSTM weight and bias zero except the forget bias b, the cell gradient decays
+    exactly as sigma(b)^lag: the probe's dL/dc_t against the closed form. Catches a cell or
+    probe that multiplies by anything but f (f(1-f), f one step late, a missing term)."""
+    task = rnngrad.AddingProblem(T=20)
+    model = rnngrad.make_model("lstm", task, hidden_size=4, seed=0).double()
+    with torch.no_grad():
+        for p in model.rnn.parameters():
+            p.zero_()
+    rnngrad.set_forget_bias_(model.rnn, 1.0)
+    x, y = task.sample(8, torch.Generator().manual_seed(0))
+    norms = rnngrad.probe(model, task, x.double(), y.double()).dL_dc.norm(dim=-1).mean(0)
+    measured = norms.flip(0) / norms[-1]  # lag 0, 1, ..., T - 1
+    closed = torch.sigmoid(torch.tensor(1.0, dtype=torch.float64)) ** torch.arange(20)
+    torch.testing.assert_close(measured, closed, rtol=1e-12, atol=0.0)

@@ -3,6 +3,7 @@ change that would flip a verdict in the book fails here."""
 
 import math
 
+import numpy as np
 import sympy as sp
 import torch
 
@@ -98,7 +99,13 @@ def test_6_singular_values_above_one_are_not_sufficient():
     below = rnngrad.scaled_orthogonal(16, 0.9, generator=g)
     above = rnngrad.scaled_orthogonal(16, 1.5, generator=g)
     shrink = rnngrad.rnn_jacobian_norms(below, 50)
-    assert (shrink <= 0.9 ** torch.arange(1, 51, dtype=torch.float64) + 1e-12).all()
+    bound = 0.9 ** torch.arange(1, 51, dtype=torch.float64)
+    assert (shrink <= bound + 1e-12).all()
+    # Two-sided: the tanh product does shrink, but not to nothing (a function returning zeros,
+    # or the bound itself, fails here): the slopes cost a further factor below 1 per step.
+    assert (shrink > 0).all() and shrink[-1] < 0.5 * bound[-1]
+    linear = rnngrad.rnn_jacobian_norms(below, 50, nonlinearity="linear")
+    torch.testing.assert_close(linear, bound)  # orthogonal W: the bound is attained exactly
     assert rnngrad.rnn_jacobian_norms(above, 50, nonlinearity="linear")[-1] > 1e6
     assert rnngrad.rnn_jacobian_norms(above, 50, nonlinearity="tanh")[-1] < 1  # "partly"
 
@@ -145,8 +152,13 @@ def test_10_a_trained_lstm_remembers_for_a_finite_time():
     assert history.final_metric <= 0.05  # it did learn to remember 5 steps
     x, _ = task.sample(128, torch.Generator().manual_seed(1))
     f = claims.forget_activations(model.rnn, x)
-    assert f.max() < 1
-    assert rnngrad.memory_time(f.mean(dim=(0, 1)).max()) < 1000
+    # Claim 10 as the chapter frames it: a finite memory measured against the task's lag.
+    # The longest-lived unit's memory time, from its geometric-mean forget activation, is
+    # finite, and at least one unit remembers as far back as the echo's delay (a gate stuck
+    # near 0, or a memory time taken from the arithmetic mean of f, fails one of these).
+    per_unit = torch.exp(torch.log(f).mean(dim=(0, 1)))
+    longest = rnngrad.memory_time(per_unit.max())
+    assert task.delay <= longest < 1000
 
 
 def test_gating_explorer_figure():
@@ -155,4 +167,11 @@ def test_gating_explorer_figure():
     ratio, cosine = left.lines[0].get_ydata(), right.lines[0].get_ydata()
     assert len(ratio) == len(cosine) == 10
     assert (ratio[1:] <= ratio[:-1]).all()  # gates in (0, 1) only shrink the gradient
-    assert (abs(cosine) <= 1 + 1e-9).all()
+    # The plotted curves are the library's measurement for the same LSTM, bias and sequence
+    # (a figure that ignored its bias, or plotted |cos| <= 1 of anything, fails here).
+    lstm = claims.random_lstm(8, seed=0)
+    rnngrad.set_forget_bias_(lstm, 2.0)
+    x = torch.randn(1, 10, 8, generator=torch.Generator().manual_seed(0))
+    want_ratio, want_cos = claims.elementwise_gating(claims.forget_activations(lstm, x.double())[0])
+    np.testing.assert_allclose(ratio, want_ratio.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(cosine, want_cos.numpy(), rtol=1e-10)
