@@ -3,6 +3,7 @@
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -62,6 +63,19 @@ def _page_count(pdf) -> int:
     return int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
 
 
+def _executed_notebooks() -> dict:
+    """The newest executed copy of every chapter, from the build's execution cache (the same
+    outputs the HTML and PDF builders render). Not from _build/jupyter_execute: a rebuild that
+    takes every chapter from the cache writes those copies without outputs."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(BOOK / "_build" / ".jupyter_cache")
+    newest = {}
+    for record in sorted(cache.list_cache_records(), key=lambda r: r.created):
+        newest[Path(record.uri).resolve()] = record.pk
+    return {path: cache.get_cache_bundle(pk).nb for path, pk in newest.items()}
+
+
 def _explorer_stills() -> list[tuple[str, tuple[int, int]]]:
     """(chapter, pixel size of its still) for every explorer cell, in book order, read from
     the executed notebooks the build keeps (the image/png the PDF builder picks)."""
@@ -72,8 +86,8 @@ def _explorer_stills() -> list[tuple[str, tuple[int, int]]]:
     from PIL import Image
 
     stills = []
+    executed_by_path = _executed_notebooks()
     for nb in chapter_notebooks():
-        executed = BOOK / "_build" / "jupyter_execute" / "chapters" / nb.name
         cells = json.loads(nb.read_text())["cells"]
         explorer_cells = [
             c
@@ -82,8 +96,9 @@ def _explorer_stills() -> list[tuple[str, tuple[int, int]]]:
         ]
         if not explorer_cells:
             continue
-        need(executed.exists(), f"{executed} is missing (run `make book`)")
-        for cell in json.loads(executed.read_text())["cells"]:
+        executed = executed_by_path.get(nb.resolve())
+        need(executed is not None, f"{nb.name} has no executed copy in the cache (make book)")
+        for cell in executed["cells"]:
             if cell["cell_type"] != "code" or "rnngrad.explore(" not in "".join(cell["source"]):
                 continue
             pngs = [
