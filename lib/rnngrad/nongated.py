@@ -27,7 +27,7 @@ from torch.nn.utils.parametrizations import orthogonal
 
 from .cells import _affine, cell_type, step_function
 from .model import SequenceModel
-from .probe import Trace
+from .probe import Trace, trace_from_states
 from .tasks import Task
 
 VARIANTS = ("rnn", "lstm", "gru", "irnn", "orthogonal", "indrnn", "leaky")
@@ -327,15 +327,7 @@ def trace(
         if t in cut:
             state = _detach(state)
     loss = task.loss(model.readout(torch.stack(hs, dim=1)), y)
-    grads = torch.autograd.grad(loss, hs + cs, allow_unused=True, materialize_grads=True)
-    stack = lambda ts: torch.stack(list(ts), dim=1).detach()  # noqa: E731
-    return Trace(
-        h=stack(hs),
-        dL_dh=stack(grads[: len(hs)]),
-        loss=loss.item(),
-        c=stack(cs) if lstm else None,
-        dL_dc=stack(grads[len(hs) :]) if lstm else None,
-    )
+    return trace_from_states(loss, hs, cs)
 
 
 def grid_variants(

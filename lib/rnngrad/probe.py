@@ -56,6 +56,12 @@ def probe(
     if jacobians:
         jac = _jacobians_to_last(hs)
         sv = torch.linalg.svdvals(jac)
+    return trace_from_states(loss, hs, cs, jacobians=jac, singular_values=sv)
+
+
+def trace_from_states(loss: Tensor, hs: list[Tensor], cs: list[Tensor], **extra) -> Trace:
+    """A ``Trace`` from replayed per-step states (each (B, H); ``cs`` empty but for the
+    LSTM) and the loss computed from them; ``extra`` fills the Jacobian fields."""
     # Gradients with respect to the states only: the parameters' .grad stay untouched, and
     # autograd skips the weight-gradient work a training step would do.
     grads = torch.autograd.grad(loss, hs + cs, allow_unused=True, materialize_grads=True)
@@ -65,8 +71,7 @@ def probe(
         loss=loss.item(),
         c=_batch_first(cs) if cs else None,
         dL_dc=_batch_first(grads[len(hs) :]) if cs else None,
-        jacobians=jac,
-        singular_values=sv,
+        **extra,
     )
 
 
