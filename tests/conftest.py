@@ -48,6 +48,19 @@ def chapter_notebooks() -> list[Path]:
     return sorted((BOOK / "chapters").glob("*.ipynb"))
 
 
+def executed_notebooks() -> dict:
+    """The newest executed copy of every chapter, from the build's execution cache (the same
+    outputs the HTML and PDF builders render). Not from _build/jupyter_execute: a rebuild that
+    takes every chapter from the cache writes those copies without outputs."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(BOOK / "_build" / ".jupyter_cache")
+    newest = {}
+    for record in sorted(cache.list_cache_records(), key=lambda r: r.created):
+        newest[Path(record.uri).resolve()] = record.pk
+    return {path: cache.get_cache_bundle(pk).nb for path, pk in newest.items()}
+
+
 @pytest.fixture(scope="session")
 def html_dir() -> Path:
     need((HTML / "index.html").exists(), "the HTML book is not built (run `make book`)")

@@ -3,11 +3,10 @@
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from conftest import BOOK, chapter_notebooks, need
+from conftest import chapter_notebooks, executed_notebooks, need
 
 pytestmark = pytest.mark.pdf
 
@@ -63,19 +62,6 @@ def _page_count(pdf) -> int:
     return int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
 
 
-def _executed_notebooks() -> dict:
-    """The newest executed copy of every chapter, from the build's execution cache (the same
-    outputs the HTML and PDF builders render). Not from _build/jupyter_execute: a rebuild that
-    takes every chapter from the cache writes those copies without outputs."""
-    from jupyter_cache import get_cache
-
-    cache = get_cache(BOOK / "_build" / ".jupyter_cache")
-    newest = {}
-    for record in sorted(cache.list_cache_records(), key=lambda r: r.created):
-        newest[Path(record.uri).resolve()] = record.pk
-    return {path: cache.get_cache_bundle(pk).nb for path, pk in newest.items()}
-
-
 def _explorer_stills() -> list[tuple[str, tuple[int, int]]]:
     """(chapter, pixel size of its still) for every explorer cell, in book order, read from
     the executed notebooks the build keeps (the image/png the PDF builder picks)."""
@@ -86,7 +72,7 @@ def _explorer_stills() -> list[tuple[str, tuple[int, int]]]:
     from PIL import Image
 
     stills = []
-    executed_by_path = _executed_notebooks()
+    executed_by_path = executed_notebooks()
     for nb in chapter_notebooks():
         cells = json.loads(nb.read_text())["cells"]
         explorer_cells = [
