@@ -20,6 +20,7 @@ from .probe import rnn_jacobian_norms
 from .style import COLORS, new_figure
 
 REACH = 1e-3  # "reach": how many steps back the gradient stays above this fraction
+PRODUCT_FLOOR = 1e-26  # chapter 1's explorer: below every product its slider values give
 
 
 def _reach(norms: np.ndarray, floor: float = REACH) -> int:
@@ -47,22 +48,23 @@ def product_of_factors_figure(w: float, steps: int = 40) -> Figure:
     linear, tanh = scalar_factors(round(w, 6), steps)
     k = np.arange(1, steps + 1)
     fig, (left, right) = new_figure(width=8.0, height=3.2, ncols=2)
-    left.plot(k, linear, color=COLORS["linear"], lw=2, label="linear: w")
-    left.plot(k, np.abs(tanh), "o-", color=COLORS["tanh"], ms=3, label="tanh: |w (1 - h²)|")
+    left.plot(k, linear, color=COLORS["linear"], lw=2, label=r"linear: $w$")
+    left.plot(k, np.abs(tanh), "o-", color=COLORS["tanh"], ms=3, label=r"tanh: $|w\,(1 - h_t^2)|$")
     left.axhline(1, color=COLORS["bound"], ls="--", lw=1)
     left.set_ylim(0, 2.1)
-    left.set_xlabel("step t")
-    left.set_ylabel("factor |∂h_t/∂h_(t-1)|")
+    left.set_xlabel(r"step $t$")
+    left.set_ylabel(r"factor $|\partial h_t/\partial h_{t-1}|$")
     left.legend(loc="upper right")
     for name, factors in (("linear", linear), ("tanh", tanh)):
-        product = np.clip(np.cumprod(np.abs(factors[::-1])), 1e-12, 1e12)
-        right.semilogy(k, product, color=COLORS[name], lw=2, label=f"{name}: {product[-1]:.1e}")
+        exact = np.cumprod(np.abs(factors[::-1]))
+        product = np.clip(exact, PRODUCT_FLOOR, 1 / PRODUCT_FLOOR)
+        right.semilogy(k, product, color=COLORS[name], lw=2, label=f"{name}: {exact[-1]:.1e}")
     right.axhline(1, color=COLORS["bound"], ls="--", lw=1)
-    right.set_ylim(1e-12, 1e12)
-    right.set_xlabel("steps back k")
-    right.set_ylabel("product |∂h_T/∂h_(T-k)|")
+    right.set_ylim(PRODUCT_FLOOR, 1e13)
+    right.set_xlabel(r"steps back $k$")
+    right.set_ylabel(r"product $|\partial h_T/\partial h_{T-k}|$")
     right.legend(loc="best", title=f"after {steps} steps")
-    fig.suptitle(f"recurrent weight w = {w:.2f}: the gradient is a product of {steps} factors")
+    fig.suptitle(f"recurrent weight $w = {w:.2f}$: the gradient is a product of {steps} factors")
     return fig
 
 
@@ -101,7 +103,11 @@ def gru_update_gate_figure(update_bias: float, steps: int = 60) -> Figure:
     k = np.arange(steps)
     fig, (ax,) = new_figure(width=6.4, height=3.4)
     ax.semilogy(
-        k, np.maximum(z**k, 1e-16), "--", color=COLORS["bound"], label=f"σ(b_z)^k, σ(b_z) = {z:.3f}"
+        k,
+        np.maximum(z**k, 1e-16),
+        "--",
+        color=COLORS["bound"],
+        label=rf"$\sigma(b_z)^k$, $\sigma(b_z) = {z:.3f}$",
     )
     ax.semilogy(
         k, np.maximum(measured, 1e-16), color=COLORS["gru"], lw=2, label="random GRU, measured"
@@ -109,11 +115,11 @@ def gru_update_gate_figure(update_bias: float, steps: int = 60) -> Figure:
     reach = _reach(measured)
     ax.axhline(REACH, color=COLORS["bound"], lw=1, ls=":")
     ax.set_ylim(1e-16, 10)
-    ax.set_xlabel("steps back k")
-    ax.set_ylabel("‖∂L/∂h_(T-k)‖ (relative)")
+    ax.set_xlabel(r"steps back $k$")
+    ax.set_ylabel(r"$\|\partial L/\partial h_{T-k}\|$ (relative)")
     ax.legend(loc="lower left")
     reached = f"{reach} steps" if reach < steps else f"all {steps} steps"
-    ax.set_title(f"update-gate bias b_z = {update_bias:.1f}: above 10⁻³ for {reached}")
+    ax.set_title(f"update-gate bias $b_z = {update_bias:.1f}$: above $10^{{-3}}$ for {reached}")
     return fig
 
 
