@@ -246,12 +246,49 @@ def test_leaky_jacobian_against_autograd(seed):
     assert sp.simplify(total - written) == 0
 
 
-def test_memory_time_against_decay():
-    alpha, k, tau, series = sym.memory_time()
+@pytest.mark.parametrize("seed", range(4))
+def test_leaky_jacobian_lower_bound(seed):
+    """Every singular value of diag(alpha) + (1 - alpha) D W (D = tanh', entries in [0, 1],
+    ||W||_2 = s) is at least alpha - (1 - alpha) s; W = -I, D = I attains it."""
+    g = torch.Generator().manual_seed(seed)
+    alpha, n = 0.9, 16
+    for s in (0.5, 1.0, 3.0, 8.0):
+        w = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=F64))[0] * s
+        d = torch.diag(torch.rand(n, generator=g, dtype=F64))
+        jac = alpha * torch.eye(n, dtype=F64) + (1 - alpha) * d @ w
+        smallest = torch.linalg.svdvals(jac).min().item()
+        assert smallest >= alpha - (1 - alpha) * s - 1e-12
+    # the bound is attained: W = -s I, D = I
+    for s in (0.5, 1.0, 3.0):
+        jac = alpha * torch.eye(n, dtype=F64) - (1 - alpha) * s * torch.eye(n, dtype=F64)
+        assert torch.linalg.svdvals(jac).min().item() == pytest.approx(alpha - (1 - alpha) * s)
+
+
+def test_gru_as_leaky_is_pytorchs_gru():
+    """The symbolic GRU is nn.GRUCell's: frozen z = alpha, r = 1 (huge gate biases, zero gate
+    weights) gives the leaky unit with bias b_in + b_hn."""
+    gru, leaky, _ = sym.gru_as_leaky()
+    cell = torch.nn.GRUCell(1, 1).to(F64)
+    w, u, b_in, b_hn, alpha = 0.7, -1.3, 0.2, -0.4, 0.8
+    with torch.no_grad():
+        cell.weight_ih.copy_(torch.tensor([[0.0], [0.0], [u]], dtype=F64))
+        cell.weight_hh.copy_(torch.tensor([[0.0], [0.0], [w]], dtype=F64))
+        cell.bias_ih.copy_(torch.tensor([40.0, math.log(alpha / (1 - alpha)), b_in], dtype=F64))
+        cell.bias_hh.copy_(torch.tensor([0.0, 0.0, b_hn], dtype=F64))
+    x, h = torch.tensor([[0.3]], dtype=F64), torch.tensor([[-0.5]], dtype=F64)
+    names = {str(s): s for s in leaky.free_symbols}
+    values = {names["alpha"]: alpha, names["w"]: w, names["u"]: u, names["b_{in}"]: b_in,
+              names["b_{hn}"]: b_hn, names["h_{t-1}"]: -0.5, names["x_t"]: 0.3}  # fmt: skip
+    assert cell(x, h).item() == pytest.approx(float(leaky.subs(values)), abs=1e-12)
+
+
+def test_efolding_time_against_decay():
+    alpha, k, tau, series = sym.efolding_time()
     for a in (0.5, 0.9, 0.99):
         t = float(tau.subs(alpha, a))
-        assert a**t == pytest.approx(math.exp(-1))  # after tau steps, a factor e is lost
+        assert a**t == pytest.approx(math.exp(-1))  # after tau_e steps, a factor e is lost
         assert float(series.subs(alpha, a)) == pytest.approx(t, rel=(1 - a) ** 2 + 1e-3)
+        assert float(series.subs(alpha, a)) == pytest.approx(1 / (1 - a) - 0.5)  # memory time - 1/2
     # measured on a LeakyRNN with no recurrent weight: dh_T/dh_0 = alpha^T per unit
     cell = LeakyRNN(1, 3, leak=torch.tensor([0.5, 0.8, 0.95])).to(F64)
     with torch.no_grad():

@@ -130,6 +130,20 @@ class LeakyRNN(_StepModule):
         w = (self.weight_ih_l0, self.weight_hh_l0, self.bias_ih_l0, self.bias_hh_l0)
         return leaky_step(x, h, *w, self.leak)
 
+    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        # leaky_step, with the input map for every step at once (one matmul) and the
+        # recurrent bias folded into it: the same numbers, less per-step work.
+        if x.dim() != 3 or x.shape[-1] != self.input_size:
+            raise ValueError(f"x must have shape (B, T, {self.input_size}), got {tuple(x.shape)}")
+        a = _affine(x, self.weight_ih_l0, self.bias_ih_l0) + self.bias_hh_l0  # (B, T, H)
+        w_hh, alpha = self.weight_hh_l0.t(), self.leak
+        h = x.new_zeros(x.shape[0], self.hidden_size) if h0 is None else h0[0]
+        outs = []
+        for a_t in a.unbind(1):
+            h = alpha * h + (1 - alpha) * torch.tanh(torch.addmm(a_t, h, w_hh))
+            outs.append(h)
+        return torch.stack(outs, dim=1), h.unsqueeze(0)
+
 
 class IndRNN(_StepModule):
     r"""Independently recurrent network (Li et al., 2018), one layer:
@@ -337,24 +351,63 @@ def grid_variants(
     steps: int,
     seeds=(0,),
     hidden_size: int = 16,
+    workers: int | None = None,
     **train_kwargs,
 ):
     """``rnngrad.grid`` for ``make_variant`` models: ``variants`` maps a label (the runs'
     ``setting``) to ``make_variant``'s keywords, e.g. ``{"leaky 0.9": {"cell": "leaky",
     "leak": 0.9}}``; the key ``"truncate": k`` trains with BPTT(k). Each model is built under
-    ``torch.manual_seed(seed)`` and trained by ``rnngrad.train(..., seed=seed)``."""
-    from .sweep import Run
-    from .train import train
+    ``torch.manual_seed(seed)`` and trained by ``rnngrad.train(..., seed=seed)`` with one
+    thread; like ``rnngrad.grid``, ``workers`` processes (default: one per core on the CPU)
+    train the runs side by side and give the same numbers as ``workers=1``."""
+    from .sweep import Run, _default_workers, _in_workers
 
-    runs = []
-    for label, spec in variants.items():
-        spec = dict(spec)
-        k = spec.pop("truncate", None)
-        for seed in seeds:
-            torch.manual_seed(seed)
-            model = make_variant(task=task, hidden_size=hidden_size, **spec)
+    seeds = list(seeds)
+    if not variants or not seeds:
+        raise ValueError("grid_variants needs at least one variant and one seed")
+    combos = [(label, dict(spec), task, seed) for label, spec in variants.items() for seed in seeds]
+    job = _VariantJob(steps, hidden_size, train_kwargs)
+    if workers is None:
+        workers = _default_workers(train_kwargs.get("device"))
+    workers = max(1, min(workers, len(combos)))
+    if workers == 1:
+        results = [job.run(combo) for combo in combos]
+    else:
+        results = _in_workers(job, combos, workers, _NoBar())
+    return [
+        Run(model.cell, label, seed, task, model, history)
+        for (label, _, task, seed), (model, history) in zip(combos, results, strict=True)
+    ]
+
+
+class _NoBar:
+    def update(self) -> None:
+        pass
+
+
+class _VariantJob:
+    """What every run of one ``grid_variants`` call shares (inherited by forked workers)."""
+
+    def __init__(self, steps: int, hidden_size: int, train_kwargs: dict):
+        self.steps, self.hidden_size, self.train_kwargs = steps, hidden_size, train_kwargs
+
+    def build(self, label: str, spec: dict, task: Task, seed: int) -> SequenceModel:
+        spec = {k: v for k, v in spec.items() if k != "truncate"}
+        torch.manual_seed(seed)
+        return make_variant(task=task, hidden_size=self.hidden_size, **spec)
+
+    def run(self, combo: tuple):
+        from .train import train
+
+        label, spec, task, seed = combo
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # the same arithmetic in this process and in a worker
+        try:
+            model = self.build(*combo)
+            forward = truncate(model, spec.get("truncate"))
             history = train(
-                truncate(model, k), task, steps, seed=seed, progress=False, **train_kwargs
+                forward, task, self.steps, seed=seed, progress=False, **self.train_kwargs
             )
-            runs.append(Run(model.cell, label, seed, task, model, history))
-    return runs
+        finally:
+            torch.set_num_threads(threads)
+        return model, history

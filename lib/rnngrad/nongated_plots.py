@@ -42,7 +42,7 @@ def leaky_gradient_reach(
 
 def leaky_reach_figure(leak: float = 0.8, scale: float = 1.0, steps: int = 60) -> Figure:
     """Gradient reach of a leaky unit over lags: measured, alpha^k (no recurrent weights),
-    and the bound (alpha + (1 - alpha) s)^k, with the memory time -1/ln(alpha) marked."""
+    and the bound (alpha + (1 - alpha) s)^k, with the e-folding time -1/ln(alpha) marked."""
     lags = torch.arange(steps)
     measured = leaky_gradient_reach(leak, scale, steps)
     fig, (ax,) = new_figure(width=6.0, height=3.4)
@@ -51,8 +51,8 @@ def leaky_reach_figure(leak: float = 0.8, scale: float = 1.0, steps: int = 60) -
     bound = (leak + (1 - leak) * scale) ** lags
     ax.semilogy(lags, bound, color=COLORS["bound"], ls=":", lw=1.5,
                 label=r"bound $(\alpha + (1-\alpha)s)^k$")  # fmt: skip
-    tau = -1 / math.log(leak)
-    ax.axvline(tau, color=COLORS["lstm"], lw=1, label=rf"memory time $\tau$ = {tau:.1f}")
+    tau_e = -1 / math.log(leak)
+    ax.axvline(tau_e, color=COLORS["lstm"], lw=1, label=rf"e-folding time $\tau_e$ = {tau_e:.1f}")
     ax.set_ylim(1e-8, 1e2)
     ax.set_xlabel("lag $k$ (steps back from the last)")
     ax.set_ylabel(r"$\|\partial L/\partial h_{T-k}\| / \|\partial L/\partial h_T\|$")

@@ -26,11 +26,13 @@ def leaky_scalar():
     return {"alpha": alpha, "w": w, "u": u, "b": b, "h": h, "x": x}, h_t, total, written
 
 
-def memory_time():
-    """How long a leak alpha remembers: alpha^k = exp(-k / tau) solved for tau, and its
-    series near alpha = 1 (tau ~ 1/(1 - alpha) - 1/2). Returns ``(alpha, k, tau, series)``."""
+def efolding_time():
+    """How long a leak alpha takes to lose a factor e: alpha^k = exp(-k / tau_e) solved for
+    the e-folding time tau_e = -1/ln(alpha), and its series near alpha = 1,
+    tau_e ~ 1/(1 - alpha) - 1/2: the book's memory time 1/(1 - alpha) less half a step.
+    Returns ``(alpha, k, tau_e, series)``."""
     alpha = sp.Symbol("alpha", positive=True)
-    k, tau = sp.symbols("k tau", positive=True)
+    k, tau = sp.symbols("k tau_e", positive=True)
     solution = sp.solve(sp.Eq(sp.log(alpha**k), -k / tau), tau)[0]
     eps = sp.Symbol("epsilon", positive=True)
     series = sp.series(solution.subs(alpha, 1 - eps), eps, 0, 1).removeO().subs(eps, 1 - alpha)
@@ -38,14 +40,18 @@ def memory_time():
 
 
 def gru_as_leaky():
-    """A scalar GRU (PyTorch's convention h_t = (1 - z) n + z h_{t-1}) with its update gate
-    frozen at z = alpha and its reset gate open (r = 1) *is* the leaky unit.
+    """A scalar GRU in PyTorch's form, h_t = (1 - z) n + z h_{t-1} with the reset gate inside
+    the candidate as n = tanh(u x_t + b_in + r (w h_{t-1} + b_hn)), with its update gate
+    frozen at z = alpha and its reset gate open (r = 1) *is* the leaky unit with bias
+    b = b_in + b_hn.
 
     Returns ``(gru, leaky, difference)`` with difference simplified (it is 0)."""
-    alpha, z, r, w, u, b, h, x = sp.symbols("alpha z r w u b h_{t-1} x_t", real=True)
-    n = sp.tanh(u * x + r * (w * h) + b)
+    alpha, z, r, w, u, b_in, b_hn, h, x = sp.symbols(
+        "alpha z r w u b_{in} b_{hn} h_{t-1} x_t", real=True
+    )
+    n = sp.tanh(u * x + b_in + r * (w * h + b_hn))
     gru = (1 - z) * n + z * h
-    leaky = alpha * h + (1 - alpha) * sp.tanh(w * h + u * x + b)
+    leaky = alpha * h + (1 - alpha) * sp.tanh(w * h + u * x + (b_in + b_hn))
     return gru, leaky, sp.simplify(gru.subs({z: alpha, r: 1}) - leaky)
 
 
