@@ -29,6 +29,9 @@ Part V: other ways to keep a gradient alive
 * ``linear_rnn`` the LRU and the parallel scan of linear recurrences
 * ``memory``     the curse of memory of a linear unit, derived and simulated
 * ``selective``  minGRU, minLSTM, a selective SSM and the (stabilised) sLSTM
+* ``selective_models`` those cells as trainable layers for ``make_model``, and their probe
+* ``recall_tasks`` selective copying and associative recall, with their chance baselines
+* ``selective_figures`` the figures and the explorer of the selective-gates chapter
 
 Figures and the book
 * ``style``      the book's figure style: colours, rcParams, a blank figure
@@ -54,7 +57,10 @@ from . import (
     nongated,
     nongated_plots,
     plots,
+    recall_tasks,
     selective,
+    selective_figures,
+    selective_models,
     style,
     sweep_plots,
     symbolic,
@@ -105,7 +111,10 @@ __all__ = [
     "nongated",
     "nongated_plots",
     "plots",
+    "recall_tasks",
     "selective",
+    "selective_figures",
+    "selective_models",
     "style",
     "sweep_plots",
     "symbolic",

@@ -71,9 +71,17 @@ def make_model(
     * ``seed``: build the weights under ``torch.manual_seed(seed)`` (same seed, same model).
     * ``forget_bias``: for an LSTM, set the forget gate's total bias in every layer (PyTorch's
       default draws every bias from U(-1/sqrt(H), 1/sqrt(H)), mean 0); ignored by other cells.
+    * ``cell`` may also be one of ``rnngrad.selective_models.SELECTIVE_CELLS`` (``ssm``,
+      ``mingru``, ``minlstm``, ``slstm``): one layer, built by ``make_selective``.
     """
+    from .selective_models import SELECTIVE_CELLS, make_selective
+
     if seed is not None:
         torch.manual_seed(seed)
+    if cell in SELECTIVE_CELLS:
+        if num_layers != 1:
+            raise ValueError(f"the {cell} model has one layer, got num_layers={num_layers!r}")
+        return make_selective(cell, task, hidden_size)
     model = SequenceModel(
         cell,
         task.input_size,

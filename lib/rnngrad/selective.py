@@ -23,8 +23,11 @@ from .linear_rnn import linear_loop, linear_scan
 
 __all__ = [
     "min_gru",
+    "min_gru_coefficients",
     "min_lstm",
+    "min_lstm_coefficients",
     "selective_ssm",
+    "selective_ssm_coefficients",
     "slstm_sequence",
     "slstm_step",
     "slstm_step_naive",
@@ -37,28 +40,89 @@ def _runner(mode: str):
     return linear_scan if mode == "scan" else linear_loop
 
 
-def min_gru(x: Tensor, w_z: Tensor, w_h: Tensor, mode: str = "scan") -> Tensor:
+def _affine(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
+    return x @ w.T if b is None else x @ w.T + b
+
+
+def min_gru_coefficients(
+    x: Tensor, w_z: Tensor, w_h: Tensor, b_z: Tensor | None = None, b_h: Tensor | None = None
+) -> tuple[Tensor, Tensor]:
+    """minGRU as the linear recurrence h_t = a_t * h_{t-1} + b_t: returns (a, b), each
+    (B, T, H), with a_t = 1 - z_t and b_t = z_t * h~_t (both read x_t only)."""
+    z = torch.sigmoid(_affine(x, w_z, b_z))  # (B, T, H)
+    return 1 - z, z * _affine(x, w_h, b_h)
+
+
+def min_gru(
+    x: Tensor,
+    w_z: Tensor,
+    w_h: Tensor,
+    mode: str = "scan",
+    *,
+    b_z: Tensor | None = None,
+    b_h: Tensor | None = None,
+) -> Tensor:
     r"""minGRU over a sequence x (B, T, input) with weights (H, input); returns h (B, T, H):
 
     .. math::
-        z_t = \sigma(W_z x_t), \quad \tilde h_t = W_h x_t, \quad
+        z_t = \sigma(W_z x_t + b_z), \quad \tilde h_t = W_h x_t + b_h, \quad
         h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tilde h_t
     """
-    z = torch.sigmoid(x @ w_z.T)  # (B, T, H)
-    return _runner(mode)(1 - z, z * (x @ w_h.T))
+    run = _runner(mode)
+    return run(*min_gru_coefficients(x, w_z, w_h, b_z, b_h))
 
 
-def min_lstm(x: Tensor, w_f: Tensor, w_i: Tensor, w_h: Tensor, mode: str = "scan") -> Tensor:
+def min_lstm_coefficients(
+    x: Tensor,
+    w_f: Tensor,
+    w_i: Tensor,
+    w_h: Tensor,
+    b_f: Tensor | None = None,
+    b_i: Tensor | None = None,
+    b_h: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """minLSTM as h_t = a_t * h_{t-1} + b_t: (a, b) = (f'_t, i'_t * h~_t), each (B, T, H)."""
+    f, i = torch.sigmoid(_affine(x, w_f, b_f)), torch.sigmoid(_affine(x, w_i, b_i))
+    total = f + i
+    return f / total, (i / total) * _affine(x, w_h, b_h)
+
+
+def min_lstm(
+    x: Tensor,
+    w_f: Tensor,
+    w_i: Tensor,
+    w_h: Tensor,
+    mode: str = "scan",
+    *,
+    b_f: Tensor | None = None,
+    b_i: Tensor | None = None,
+    b_h: Tensor | None = None,
+) -> Tensor:
     r"""minLSTM over x (B, T, input); returns h (B, T, H):
 
     .. math::
-        f_t = \sigma(W_f x_t), \ i_t = \sigma(W_i x_t), \
+        f_t = \sigma(W_f x_t + b_f), \ i_t = \sigma(W_i x_t + b_i), \
         f'_t = \frac{f_t}{f_t + i_t}, \ i'_t = \frac{i_t}{f_t + i_t}, \
-        h_t = f'_t \odot h_{t-1} + i'_t \odot W_h x_t
+        h_t = f'_t \odot h_{t-1} + i'_t \odot (W_h x_t + b_h)
     """
-    f, i = torch.sigmoid(x @ w_f.T), torch.sigmoid(x @ w_i.T)
-    total = f + i
-    return _runner(mode)(f / total, (i / total) * (x @ w_h.T))
+    run = _runner(mode)
+    return run(*min_lstm_coefficients(x, w_f, w_i, w_h, b_f, b_i, b_h))
+
+
+def selective_ssm_coefficients(
+    x: Tensor, a_log: Tensor, w_b: Tensor, w_c: Tensor, w_delta: Tensor, b_delta: Tensor
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The selective SSM as h_t = a_t * h_{t-1} + b_t per (channel, state): returns
+    (a, b, C, delta) with a = exp(delta A) and b = delta B x, both (B, T, D, N),
+    C = W_C x: (B, T, N) and delta: (B, T, D)."""
+    if x.dim() != 3 or a_log.dim() != 2 or a_log.shape[0] != x.shape[-1]:
+        raise ValueError(
+            f"need x (B, T, D) and a_log (D, N), got {tuple(x.shape)}, {tuple(a_log.shape)}"
+        )
+    delta = F.softplus(x @ w_delta.T + b_delta)  # (B, T, D)
+    a = torch.exp(delta.unsqueeze(-1) * -torch.exp(a_log))  # (B, T, D, N)
+    bx = delta.unsqueeze(-1) * (x @ w_b.T).unsqueeze(-2) * x.unsqueeze(-1)  # (B, T, D, N)
+    return a, bx, x @ w_c.T, delta
 
 
 def selective_ssm(
@@ -80,19 +144,12 @@ def selective_ssm(
     a_log: (D, N); w_b, w_c: (N, D); w_delta: (D, D); b_delta: (D,). A small Delta_t keeps
     the state (exp(Delta A) ~ 1), a large one resets it: an input-dependent forget gate.
     """
-    if x.dim() != 3 or a_log.dim() != 2 or a_log.shape[0] != x.shape[-1]:
-        raise ValueError(
-            f"need x (B, T, D) and a_log (D, N), got {tuple(x.shape)}, {tuple(a_log.shape)}"
-        )
-    delta = F.softplus(x @ w_delta.T + b_delta)  # (B, T, D)
-    a = torch.exp(delta.unsqueeze(-1) * -torch.exp(a_log))  # (B, T, D, N)
-    bx = delta.unsqueeze(-1) * (x @ w_b.T).unsqueeze(-2) * x.unsqueeze(-1)  # (B, T, D, N)
     run = _runner(mode)
+    a, bx, c, delta = selective_ssm_coefficients(x, a_log, w_b, w_c, w_delta, b_delta)
     # the scan runs over time (dim -2): put (D, N) together as the state
-    bsz, T, D, N = a.shape
     h = run(a.permute(0, 2, 1, 3), bx.permute(0, 2, 1, 3))  # (B, D, T, N)
     h = h.permute(0, 2, 1, 3)  # (B, T, D, N)
-    y = (h * (x @ w_c.T).unsqueeze(-2)).sum(-1)  # (B, T, D)
+    y = (h * c.unsqueeze(-2)).sum(-1)  # (B, T, D)
     return y, delta
 
 
