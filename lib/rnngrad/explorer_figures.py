@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from .init import scaled_orthogonal, set_forget_bias_, set_update_bias_
+from .plots import plain_log_ticks
 from .probe import rnn_jacobian_norms
 from .style import COLORS, new_figure
 
@@ -65,6 +66,7 @@ def product_of_factors_figure(w: float, steps: int = 40) -> Figure:
     right.set_ylabel(r"product $|\partial h_T/\partial h_{T-k}|$")
     right.legend(loc="best", title=f"after {steps} steps")
     fig.suptitle(f"recurrent weight $w = {w:.2f}$: the gradient is a product of {steps} factors")
+    plain_log_ticks(right)
     return fig
 
 
@@ -120,6 +122,7 @@ def gru_update_gate_figure(update_bias: float, steps: int = 60) -> Figure:
     ax.legend(loc="lower left")
     reached = f"{reach} steps" if reach < steps else f"all {steps} steps"
     ax.set_title(f"update-gate bias $b_z = {update_bias:.1f}$: above $10^{{-3}}$ for {reached}")
+    plain_log_ticks(ax)
     return fig
 
 
@@ -152,21 +155,21 @@ def initialisation_figure(sigma: float, forget_bias: float, steps: int = 60) -> 
         np.clip(rnn, 1e-16, 1e8),
         color=COLORS["rnn"],
         lw=2,
-        label=f"tanh RNN, σ = {sigma:.1f}: {_reach(rnn)} steps",
+        label=f"tanh RNN, $\\sigma = {sigma:.2f}$: {_reach(rnn)} steps",
     )
     ax.semilogy(
         k,
         np.clip(lstm, 1e-16, 1e8),
         color=COLORS["lstm"],
         lw=2,
-        label=f"LSTM, b_f = {forget_bias:.1f}: {_reach(lstm)} steps",
+        label=f"LSTM, $b_f = {forget_bias:.1f}$: {_reach(lstm)} steps",
     )
     ax.axhline(REACH, color=COLORS["bound"], lw=1, ls=":")
     ax.set_ylim(1e-16, 1e8)
-    ax.set_xlabel("steps back k")
-    ax.set_ylabel("gradient reaching k steps back")
-    ax.legend(loc="lower left", title="reach above 10⁻³")
-    ax.set_title(f"at the start: σ = {sigma:.1f} (RNN), b_f = {forget_bias:.1f} (LSTM)")
+    ax.set_xlabel("steps back $k$")
+    ax.set_ylabel("gradient reaching $k$ steps back")
+    ax.legend(loc="lower left", title="reach above $10^{-3}$")
+    ax.set_title(f"at the start: $\\sigma = {sigma:.2f}$ (RNN), $b_f = {forget_bias:.1f}$ (LSTM)")
     return fig
 
 
