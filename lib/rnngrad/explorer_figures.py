@@ -205,8 +205,16 @@ def clipping_figure(log10_threshold: float) -> Figure:
     clipped = np.minimum(norms, tau)
     b = np.arange(1, len(norms) + 1)
     fig, (ax,) = new_figure(width=6.4, height=3.4)
-    ax.semilogy(b, norms, "o", color=COLORS["rnn"], ms=4, label="‖g‖ before clipping")
-    ax.semilogy(b, clipped, "s-", color=COLORS["lstm"], ms=3, lw=1.5, label="‖step‖ / lr after")
+    ax.semilogy(b, norms, "o", color=COLORS["rnn"], ms=4, label=r"$\|g\|$ before clipping")
+    ax.semilogy(
+        b,
+        clipped,
+        "s-",
+        color=COLORS["lstm"],
+        ms=3,
+        lw=1.5,
+        label=r"$\|\mathrm{step}\| / \eta$ after clipping",
+    )
     ax.axhline(tau, color=COLORS["bound"], ls="--", lw=1, label=f"threshold τ = {tau:.3g}")
     ax.set_ylim(1.0, max(1e5, norms.max() * 3))
     ax.set_xlabel("batch")
@@ -257,7 +265,7 @@ def cue_distance_figure(distance: float, length: int = 80) -> Figure:
     ax.axvline(length - d, color=COLORS["bound"], ls="--", lw=1)
     ax.set_ylim(1e-20, 10)
     ax.set_xlabel(f"input position t (the answer is read after t = {length})")
-    ax.set_ylabel("‖∂L/∂x_t‖ (relative to t = T)")
+    ax.set_ylabel(r"$\|\partial L/\partial x_t\|$ (relative to $t = T$)")
     ax.legend(loc="lower right", title="gradient reaching the cue")
     ax.set_title(f"cue {d} steps before the answer")
     return fig

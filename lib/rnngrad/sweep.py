@@ -11,7 +11,7 @@ import math
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from tqdm.auto import tqdm
@@ -78,6 +78,7 @@ def grid(
     nonlinearity: str = "tanh",
     progress: bool = True,
     workers: int | None = None,
+    setting_kwargs: dict[Hashable, dict] | None = None,
     **train_kwargs,
 ) -> list[Run]:
     """Train ``make_model(cell, task)`` for every cell, every ``setting -> task`` and seed.
@@ -91,12 +92,16 @@ def grid(
     train runs side by side, and give the same numbers as ``workers=1`` (in this process).
     On small recurrent models two one-thread processes do more work than one two-thread
     process.
+
+    ``setting_kwargs`` maps a setting to extra ``train`` keywords for its runs only (for a
+    setting that is a training option, e.g. ``{None: {"clip": None}, 1.0: {"clip": 1.0}}``),
+    so one call, and one pool of workers, trains them all.
     """
     cells, seeds = list(cells), list(seeds)
     if not cells or not tasks or not seeds:
         raise ValueError("grid needs at least one cell, one task and one seed")
     combos = [(c, s, t, seed) for c in cells for s, t in tasks.items() for seed in seeds]
-    job = _Job(steps, hidden_size, init, nonlinearity, train_kwargs)
+    job = _Job(steps, hidden_size, init, nonlinearity, train_kwargs, setting_kwargs or {})
     if workers is None:
         workers = _default_workers(train_kwargs.get("device"))
     workers = max(1, min(workers, len(combos)))
@@ -124,6 +129,7 @@ class _Job:
     init: Init | None
     nonlinearity: str
     train_kwargs: dict
+    setting_kwargs: dict = field(default_factory=dict)
 
     def build(self, cell: str, setting: Hashable, task: Task, seed: int) -> SequenceModel:
         torch.manual_seed(seed)
@@ -138,7 +144,7 @@ class _Job:
         torch.set_num_threads(1)  # the same arithmetic in this process and in a worker
         try:
             model = self.build(cell, setting, task, seed)
-            kwargs = self.train_kwargs
+            kwargs = {**self.train_kwargs, **self.setting_kwargs.get(setting, {})}
             history = train(model, task, self.steps, seed=seed, progress=False, **kwargs)
         finally:
             torch.set_num_threads(threads)
