@@ -63,7 +63,7 @@ test: setup sysdeps-browser sysdeps-tex lint book pdf
 	$(VENV)/bin/pytest -q -ra
 
 bench: setup
-	cd benchmarks && ../$(PY) book_cost.py && ../$(PY) train_step.py && ../$(PY) fused_vs_cells.py && ../$(PY) adding_t100.py && ../$(PY) sequence_length.py
+	cd benchmarks && ../$(PY) book_cost.py && ../$(PY) train_step.py && ../$(PY) fused_vs_cells.py && ../$(PY) adding_t100.py && ../$(PY) sequence_length.py && ../$(PY) scan_vs_loop.py
 
 clean:
 	rm -rf book/_build
