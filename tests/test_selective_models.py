@@ -261,3 +261,20 @@ def test_scan_rounds_counts_the_scans_recursion():
 def test_bad_arguments_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_explorer_figure_plots_exp_of_a_times_the_summed_steps():
+    """The explorer's right panel is exp(A sum_{s>t} Delta_s), computed here independently.
+    Catches: the sum taken from t instead of t + 1, the reset token at the wrong step."""
+    from rnngrad import selective_figures as sf
+
+    delta = [10.0**-2] * sf.STEPS
+    delta[sf.RESET_AT] = 10.0
+    expected = [math.exp(-sum(delta[t + 1 :])) for t in range(sf.STEPS)]
+    got = sf.selective_decay(-2.0, 1.0)
+    assert got == pytest.approx(expected, rel=1e-12)
+    fig = sf.delta_figure(-2.0, 1.0)
+    line = fig.axes[1].get_lines()[0]
+    assert list(line.get_ydata()) == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="negative"):
+        sf.selective_decay(-2.0, 1.0, a=0.5)

@@ -59,19 +59,23 @@ def delta_figure(hold_log10: float, reset_log10: float) -> Figure:
     )
     kept = factor[RESET_AT - 1]
     right.set_title(
-        f"reaches back past the reset: {kept:.1e}" if kept > 0 else "nothing past the reset",
+        f"left past the reset: {kept:.1e}" if kept > 0 else "nothing past the reset",
         fontsize=10,
     )
-    right.legend(loc="lower right", fontsize=8)
+    right.legend(loc="lower left", fontsize=8)
     return fig
 
 
 def results_figure(
-    finals: dict[str, dict[str, list[float]]], baselines: dict[str, float]
+    finals: dict[str, dict[str, list[float]]],
+    baselines: dict[str, float],
+    names: dict[str, str] | None = None,
 ) -> Figure:
     """One panel per task: the final held-out metric of every seed (dots) and the median
     (bar) per cell, with the task's chance level as a dotted line.
-    ``finals[task][cell]`` lists one value per seed."""
+    ``finals[task][cell]`` lists one value per seed (cells by their ``make_model`` names,
+    which pick the colours); ``names`` gives the labels shown."""
+    names = names or {}
     fig, axes = new_figure(width=3.3 * len(finals), height=3.2, ncols=len(finals))
     for ax, (task, by_cell) in zip(axes, finals.items(), strict=True):
         for k, (cell, values) in enumerate(by_cell.items()):
@@ -80,7 +84,7 @@ def results_figure(
             ax.bar(k, np.median(kept) if kept else 0, color=color, alpha=0.35)
             ax.plot([k] * len(kept), kept, "o", color=color, ms=4)
         ax.axhline(baselines[task], color=COLORS["bound"], ls=":", lw=1.5, label="chance")
-        ax.set_xticks(range(len(by_cell)), [c for c in by_cell], rotation=45, fontsize=9)
+        ax.set_xticks(range(len(by_cell)), [names.get(c, c) for c in by_cell], rotation=45)
         ax.set_title(task, fontsize=10)
         ax.legend(fontsize=8, loc="best")
     return fig
