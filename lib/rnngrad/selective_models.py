@@ -12,8 +12,9 @@ every state h_t its own node of autograd's graph, for the probe (``trace``).
 * ``MinGRU``, ``MinLSTM`` (Feng et al., 2024): ``nn.Linear`` gates of x_t only, run by the
   parallel scan (``mode="loop"`` runs the same recurrence sequentially).
 * ``SLSTM`` (Beck et al., 2024): the stabilised exponential-gate step ``selective.slstm_step``
-  with a full recurrent matrix R; forget-gate biases start spread over [3, 6] as in the
-  reference code (``NX-AI/xlstm``); every other weight U(-1/sqrt(H), 1/sqrt(H)) like nn.LSTM.
+  with a full recurrent matrix R; forget-gate biases start spread linearly over [3, 6], the
+  start ``NX-AI/xlstm`` gives its forget gates (``bias_linspace_init_``); every other weight
+  U(-1/sqrt(H), 1/sqrt(H)) like nn.LSTM.
 """
 
 from __future__ import annotations
