@@ -18,6 +18,7 @@ from rnngrad.nongated import (
     OrthogonalRNN,
     Truncated,
     check_leak,
+    deep_reach,
     indrnn_bound,
     irnn_init_,
     make_variant,
@@ -357,3 +358,13 @@ def test_leaky_reach_figure_measures_alpha_to_the_k_without_recurrent_weights():
     torch.testing.assert_close(reach, 0.8 ** torch.arange(20, dtype=F64))
     assert leaky_reach_figure(0.8, 1.0, steps=20).axes
     assert jacobian_shrink_figure(1.0, steps=10, hidden=4).axes
+
+
+def test_deep_reach_shape_and_arguments():
+    reach = deep_reach("indrnn", 2, 20, hidden_size=4, batch=2)
+    assert reach.shape == (20,) and reach[-1].item() == pytest.approx(1.0)
+    assert (deep_reach("rnn", 1, 5, hidden_size=3) > 0).all()
+    with pytest.raises(ValueError, match="indrnn"):
+        deep_reach("lstm", 1, 5)
+    with pytest.raises(ValueError, match="ints"):
+        deep_reach("rnn", 0, 5)

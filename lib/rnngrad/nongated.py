@@ -26,6 +26,7 @@ from torch import Tensor, nn
 from torch.nn.utils.parametrizations import orthogonal
 
 from .cells import _affine, cell_type, step_function
+from .init import set_forget_bias_
 from .model import SequenceModel
 from .probe import Trace, trace_from_states
 from .tasks import Task
@@ -233,10 +234,12 @@ def make_variant(
     *,
     leak: float | Tensor = 0.9,
     bound: float | None = None,
+    forget_bias: float | None = None,
 ) -> SequenceModel:
     """A ``SequenceModel`` for ``task`` with any recurrence of ``VARIANTS``: the fused
     ``rnn`` (tanh), ``lstm``, ``gru``, ``irnn`` (ReLU, identity start), ``orthogonal`` (tanh,
-    orthogonal W_hh), ``indrnn`` (``bound`` on |u|) or ``leaky`` (fixed ``leak``).
+    orthogonal W_hh), ``indrnn`` (``bound`` on |u|) or ``leaky`` (fixed ``leak``);
+    ``forget_bias`` sets an LSTM's forget-gate bias (PyTorch's default start when None).
     ``model.cell`` is the variant's name; ``forward``, ``readout`` and ``head`` are the
     ``SequenceModel``'s, so the shared training loop and ``rnngrad.grid`` take it as is."""
     if cell not in VARIANTS:
@@ -259,6 +262,10 @@ def make_variant(
         model.rnn = IndRNN(task.input_size, hidden_size, bound=bound)
     elif cell == "leaky":
         model.rnn = LeakyRNN(task.input_size, hidden_size, leak)
+    if forget_bias is not None:
+        if cell != "lstm":
+            raise ValueError(f"forget_bias is for the LSTM, not {cell!r}")
+        set_forget_bias_(model.rnn, forget_bias)
     model.cell = cell
     return model
 
@@ -411,3 +418,53 @@ class _VariantJob:
         finally:
             torch.set_num_threads(threads)
         return model, history
+
+
+def deep_reach(
+    cell: str,
+    layers: int,
+    steps: int,
+    *,
+    hidden_size: int = 32,
+    batch: int = 16,
+    gamma: float = 2.0,
+    epsilon: float = 0.01,
+    seed: int = 0,
+) -> Tensor:
+    """Reach through depth and time of a random stack of ``layers`` one-layer recurrences on
+    ``steps`` steps of U(0, 1) input: ``||dL/dx_t||`` over t (every path, through every
+    layer and step), divided by its value at the last step, for L = a fixed random read-out
+    of the top layer's last state. Float64, denormals flushed (a vanished gradient is 0).
+
+    ``cell`` is ``"indrnn"`` (ReLU, every u drawn from the band [epsilon^(1/T),
+    gamma^(1/T)] that keeps each unit's gain over T steps between epsilon and gamma, Li et
+    al., 2018) or ``"rnn"`` (tanh, ``nn.RNN``'s default start)."""
+    if cell not in ("indrnn", "rnn"):
+        raise ValueError(f"cell must be 'indrnn' or 'rnn', got {cell!r}")
+    if not isinstance(layers, int) or layers < 1 or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"layers and steps must be ints >= 1, got {layers!r}, {steps!r}")
+    torch.manual_seed(seed)
+    low, high = epsilon ** (1 / steps), indrnn_bound(steps, gamma)
+    stack = []
+    for layer in range(layers):
+        size_in = 1 if layer == 0 else hidden_size
+        if cell == "indrnn":
+            rnn = IndRNN(size_in, hidden_size, bound=high)
+            with torch.no_grad():
+                rnn.weight_hh_l0.uniform_(low, high)
+        else:
+            rnn = nn.RNN(size_in, hidden_size, batch_first=True)
+        stack.append(rnn.double())
+    x = torch.rand(batch, steps, 1, dtype=torch.float64, requires_grad=True)
+    readout = torch.randn(hidden_size, dtype=torch.float64)
+    flush = torch.set_flush_denormal(True)  # a vanished gradient: denormals are only slow
+    try:
+        h = x
+        for rnn in stack:
+            h, _ = rnn(h)
+        (grad,) = torch.autograd.grad((h[:, -1] @ readout).sum(), x)
+    finally:
+        if flush:
+            torch.set_flush_denormal(False)
+    norms = grad.norm(dim=(0, 2))  # (T,)
+    return (norms / norms[-1]).detach()

@@ -68,18 +68,19 @@ def jacobian_shrink_figure(input_scale: float = 1.0, steps: int = 100, hidden: i
     q = scaled_orthogonal(hidden, 1.0, generator=torch.Generator().manual_seed(0))
     eye = torch.eye(hidden, dtype=torch.float64)
     u = indrnn_bound(steps, 2.0)
-    curves = {
-        "orthogonal, linear": (q, "linear", COLORS["linear"], "--"),
-        "orthogonal, tanh": (q, "tanh", COLORS["tanh"], "-"),
-        "orthogonal, ReLU": (q, "relu", COLORS["gru"], "-"),
-        "identity, ReLU (IRNN)": (eye, "relu", COLORS["lstm"], "-"),
-        f"diag(u = {u:.4f}), ReLU (IndRNN)": (u * eye, "relu", "#8c564b", ":"),
-    }
+    curves = {  # label: matrix, nonlinearity, colour, line style, width, drawing order
+        "orthogonal, tanh": (q, "tanh", COLORS["tanh"], "-", 2, 2),
+        "orthogonal, ReLU": (q, "relu", COLORS["gru"], "-", 2, 2),
+        "identity, ReLU (IRNN)": (eye, "relu", COLORS["lstm"], "-", 3.5, 1),
+        rf"diag($u = 2^{{1/{steps}}}$ = {u:.4f}), ReLU (IndRNN)": (
+            u * eye, "relu", "#8c564b", ":", 2, 3),
+        "orthogonal, linear": (q, "linear", COLORS["linear"], (0, (4, 2)), 1.5, 4),
+    }  # fmt: skip
     fig, (ax,) = new_figure(width=6.0, height=3.4)
     t = range(1, steps + 1)
-    for label, (w, nl, color, ls) in curves.items():
+    for label, (w, nl, color, ls, lw, z) in curves.items():
         norms = rnn_jacobian_norms(w, steps, nonlinearity=nl, input_scale=input_scale)
-        ax.semilogy(t, norms.clamp_min(1e-30), color=color, ls=ls, lw=2, label=label)
+        ax.semilogy(t, norms.clamp_min(1e-30), color=color, ls=ls, lw=lw, zorder=z, label=label)
     ax.set_ylim(1e-12, 10)
     ax.set_xlabel("steps $t$")
     ax.set_ylabel(r"$\|\partial h_t/\partial h_0\|_2$")
