@@ -104,19 +104,25 @@ def gru_update_gate_figure(update_bias: float, steps: int = 60) -> Figure:
     z = 1 / (1 + math.exp(-update_bias))
     k = np.arange(steps)
     fig, (ax,) = new_figure(width=6.4, height=3.4)
+    floor = 1e-16  # a curve ends where it leaves the axis, rather than running along its floor
+    direct = np.where(z**k >= floor, z**k, np.nan)
     ax.semilogy(
         k,
-        np.maximum(z**k, 1e-16),
+        direct,
         "--",
         color=COLORS["bound"],
         label=rf"$\sigma(b_z)^k$, $\sigma(b_z) = {z:.3f}$",
     )
     ax.semilogy(
-        k, np.maximum(measured, 1e-16), color=COLORS["gru"], lw=2, label="random GRU, measured"
+        k,
+        np.where(measured >= floor, measured, np.nan),
+        color=COLORS["gru"],
+        lw=2,
+        label="random GRU, measured",
     )
     reach = _reach(measured)
     ax.axhline(REACH, color=COLORS["bound"], lw=1, ls=":")
-    ax.set_ylim(1e-16, 10)
+    ax.set_ylim(floor, 10)
     ax.set_xlabel(r"steps back $k$")
     ax.set_ylabel(r"$\|\partial L/\partial h_{T-k}\|$ (relative)")
     ax.legend(loc="lower left")
