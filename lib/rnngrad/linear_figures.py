@@ -20,7 +20,7 @@ def eigenvalue_figure(modulus: float, phase_over_pi: float, lags: int = LAGS) ->
 
     Left: the impulse response h_k = lambda^k (real part, and its envelope |lambda|^k).
     Right: the gradient that reaches k steps back, |dh_{t+k}/dh_t| = |lambda|^k, on a log
-    scale, with the memory time -1/ln|lambda| and the lag where it falls below 1e-6.
+    scale, with the e-folding time -1/ln|lambda| and the lag where it falls below 1e-6.
     """
     if not 0 <= modulus <= 1:
         raise ValueError(f"modulus must be in [0, 1], got {modulus!r}")
@@ -45,7 +45,7 @@ def eigenvalue_figure(modulus: float, phase_over_pi: float, lags: int = LAGS) ->
     if 0 < modulus < 1:
         tau = -1 / math.log(modulus)
         if tau < lags:
-            right.axvline(tau, color=COLORS["bound"], ls="--", lw=1, label=rf"$\tau$ = {tau:.1f}")
+            right.axvline(tau, color=COLORS["bound"], ls="--", lw=1, label=rf"$\tau_e$ = {tau:.1f}")
         below = np.flatnonzero(np.abs(h) < VANISH)
         text = f"below 1e-6 after {below[0]} steps" if below.size else "never below 1e-6 here"
     else:

@@ -8,12 +8,12 @@ here follow the authors' reference code (``NicolasZucchet/minimal-LRU``, ``lru/m
   real ``nu_log`` (exponential parametrisation);
 * ring initialisation: ``|lambda|^2`` uniform on ``[r_min^2, r_max^2]``, phase uniform on
   ``[0, max_phase]``;
-* normalisation ``gamma = sqrt(1 - |lambda|^2)`` (stored as ``gamma_log``), which keeps the
-  state's variance at the input's for white-noise inputs.
+* normalisation ``gamma``, initialised at ``sqrt(1 - |lambda|^2)`` (which keeps the state's
+  variance at the input's for white-noise inputs) and then trained freely as ``gamma_log``.
 
 A linear recurrence ``h_t = a_t * h_{t-1} + b_t`` is a composition of affine maps, which is
 associative (Blelloch, 1990; Martin & Cundy, 2018): ``linear_scan`` computes all T states in
-``log2 T`` vectorised rounds; ``linear_loop`` is the plain sequential loop it must equal.
+O(log T) vectorised rounds (about 2 log2 T for its odd-even recursion); ``linear_loop`` is the plain sequential loop it must equal.
 """
 
 from __future__ import annotations
@@ -319,8 +319,9 @@ def symbolic_unrolled_gradient(k: int):
 
 def symbolic_lru_power():
     r"""SymPy: with :math:`\lambda = \exp(-e^{\nu} + i e^{\theta})`, return
-    ``(nu, theta, k, lambda^k, |lambda^k|, memory time)``: :math:`|\lambda^k| = \exp(-k e^\nu)`,
-    which falls to :math:`1/e` after :math:`\tau = e^{-\nu} = -1/\ln|\lambda|` steps."""
+    ``(nu, theta, k, lambda^k, |lambda^k|, e-folding time)``: :math:`|\lambda^k| = \exp(-k e^\nu)`,
+    which falls to :math:`1/e` after :math:`\tau_e = e^{-\nu} = -1/\ln|\lambda|` steps (the
+    e-folding time; the memory time :math:`1/(1-|\lambda|)` is about half a step longer)."""
     import sympy as sp
 
     nu, theta = sp.symbols("nu theta", real=True)
@@ -380,3 +381,58 @@ def time_scan_and_loop(
                 best = min(best, time.perf_counter() - start)
             timing[name].append(best)
     return timing
+
+
+class _LRUJob:
+    """What every run of one ``train_lru_runs`` call shares (inherited by forked workers)."""
+
+    def __init__(self, steps: int, train_kwargs: dict):
+        self.steps, self.train_kwargs = steps, train_kwargs
+
+    def build(self, name, spec: dict, task: Task, seed: int) -> LRUModel:
+        return make_lru_model(task, **spec, seed=seed)
+
+    def run(self, combo: tuple):
+        from .train import train
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # the same arithmetic in this process and in a worker
+        try:
+            model = self.build(*combo)
+            kwargs = dict(self.train_kwargs, seed=combo[3], progress=False)
+            history = train(model, combo[2], self.steps, **kwargs)
+        finally:
+            torch.set_num_threads(threads)
+        return model, history
+
+
+def train_lru_runs(
+    specs: dict, task: Task, *, steps: int, seeds=(0,), workers: int | None = None, **train_kwargs
+) -> dict:
+    """Train ``make_lru_model(task, **spec, seed=seed)`` for every ``name -> spec`` and seed,
+    each with ``rnngrad.train(..., seed=seed, **train_kwargs)`` on one thread, in ``workers``
+    processes side by side (default: one per core on the CPU; the same numbers as
+    ``workers=1``). Returns ``{name: [(model, history), ...]}`` in seed order."""
+    from .sweep import _default_workers, _in_workers
+
+    seeds = list(seeds)
+    if not specs or not seeds:
+        raise ValueError("train_lru_runs needs at least one spec and one seed")
+    combos = [(name, dict(spec), task, seed) for name, spec in specs.items() for seed in seeds]
+    job = _LRUJob(steps, train_kwargs)
+    if workers is None:
+        workers = _default_workers(train_kwargs.get("device"))
+    workers = max(1, min(workers, len(combos)))
+    if workers == 1:
+        results = [job.run(c) for c in combos]
+    else:
+
+        class _Bar:
+            def update(self):
+                pass
+
+        results = _in_workers(job, combos, workers, _Bar())
+    out: dict = {name: [] for name in specs}
+    for (name, *_), result in zip(combos, results, strict=True):
+        out[name].append(result)
+    return out
