@@ -63,8 +63,6 @@ from . import (
     selective_models,
     style,
     sweep_plots,
-    symbolic,
-    symbolic_nongated,
     verdict,
 )
 from ._version import __version__ as __version__
@@ -166,3 +164,18 @@ __all__ = [
     "unroll",
     "with_singular_values",
 ]
+
+
+# SymPy takes about half a second to import: the derivation modules load on first use, so a
+# chapter that derives nothing does not pay for them (``rnngrad.symbolic.x`` works as before).
+_LAZY_MODULES = ("symbolic", "symbolic_nongated")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_MODULES:
+        import importlib
+
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
