@@ -28,8 +28,17 @@ def test_1_the_direct_path_is_the_forget_activation():
     d0 = claims.one_step_derivatives(lstm)
     assert torch.allclose(d0["dc_dc"], torch.diag(d0["f"]), atol=1e-12)
     assert not torch.allclose(d["dc_dc"], torch.diag(d["f"]), atol=1e-3)
-    assert claims.direct_path_share(claims.random_lstm(16)) > 0.5  # "holds"
-    assert claims.direct_path_share(claims.random_lstm(16, recurrent_scale=0.1)) > 0.95
+    # Chapter 3's measure at lag 10: the diagonal path carries less than half the gradient at
+    # PyTorch's default (forget bias 0) and more than half with an open gate: "partly".
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(20, 16, generator=g, dtype=torch.float64)
+    v = torch.randn(16, generator=g, dtype=torch.float64)
+    share = {}
+    for bias in (0.0, 3.0):
+        lstm = claims.random_lstm(16)
+        rnngrad.set_forget_bias_(lstm, bias)
+        share[bias] = claims.diagonal_path_share(lstm, x, v, lag=10)
+    assert 0 < share[0.0] < 0.5 < share[3.0] < 1
 
 
 def test_2_passing_the_state_on_is_not_what_keeps_gradients():

@@ -51,13 +51,6 @@ def one_step_derivatives(lstm: nn.LSTM, seed: int = 0) -> dict[str, Tensor]:
     return {"dc_dc": d_c.detach(), "dc_dx": d_x, "dc_dh": d_h, "f": f}
 
 
-def direct_path_share(lstm: nn.LSTM, seed: int = 0) -> float:
-    """How much of dc_t/dc_{t-1} is the direct path diag(f_t): 1 - ||J - diag f|| / ||J||."""
-    d = one_step_derivatives(lstm, seed)
-    rest = torch.linalg.matrix_norm(d["dc_dc"] - torch.diag(d["f"]))
-    return 1.0 - (rest / torch.linalg.matrix_norm(d["dc_dc"])).item()
-
-
 @torch.no_grad()
 def forget_activations(lstm: nn.LSTM, x: Tensor) -> Tensor:
     """f_t of the first layer for a batch-first input (B, T, input): shape (B, T, H).
