@@ -214,3 +214,62 @@ class OneUnitStudent(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.readout(linear_scan(self.lam, x))  # (B, T, 1)
+
+
+class _StudentJob:
+    """What every run of one ``train_students`` call shares (inherited by forked workers)."""
+
+    def __init__(self, task: Task, steps: int, train_kwargs: dict):
+        self.task, self.steps, self.train_kwargs = task, steps, train_kwargs
+
+    def build(self, parametrisation: str, optimizer: str, lr: float, seed: int) -> OneUnitStudent:
+        torch.manual_seed(seed)
+        return OneUnitStudent(parametrisation)
+
+    def run(self, combo: tuple):
+        from .train import train
+
+        parametrisation, optimizer, lr, seed = combo
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # the same arithmetic in this process and in a worker
+        try:
+            model = self.build(*combo)
+            kwargs = dict(self.train_kwargs, lr=lr, optimizer=optimizer, seed=seed, progress=False)
+            history = train(model, self.task, self.steps, **kwargs)
+        finally:
+            torch.set_num_threads(threads)
+        return model, history
+
+
+def train_students(
+    variants: dict,
+    task: Task,
+    *,
+    lrs,
+    seeds,
+    steps: int,
+    workers: int | None = None,
+    **train_kwargs,
+) -> dict:
+    """Train a ``OneUnitStudent(parametrisation)`` with ``optimizer`` for every
+    ``name -> (parametrisation, optimizer)``, learning rate and seed, side by side in
+    ``workers`` processes (default: one per core on the CPU), each on one thread. Returns
+    ``{name: [[final MSE per seed] per learning rate]}``, NaN for a run that diverged."""
+    from .sweep import _default_workers, _in_workers
+
+    combos = [(p, o, lr, s) for p, o in variants.values() for lr in lrs for s in seeds]
+    job = _StudentJob(task, steps, train_kwargs)
+    if workers is None:
+        workers = _default_workers(train_kwargs.get("device"))
+    workers = max(1, min(workers, len(combos)))
+    if workers == 1:
+        results = [job.run(c) for c in combos]
+    else:
+
+        class _Bar:
+            def update(self):
+                pass
+
+        results = _in_workers(job, combos, workers, _Bar())
+    finals = iter(math.nan if h.diverged else h.final_metric for _, h in results)
+    return {name: [[next(finals) for _ in seeds] for _ in lrs] for name in variants}
