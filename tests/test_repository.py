@@ -120,3 +120,18 @@ def test_chapter_code_cells_are_short():
         and (n := len("".join(cell["source"]).strip().splitlines())) > MAX_CELL_LINES
     ]
     assert not long, "split these cells: " + ", ".join(long)
+
+
+def test_a_difference_reads_as_prose():
+    """Catches "0e+00" on the page (a zero written in scientific notation) and a negative or
+    NaN error passing silently into the prose."""
+    import pytest
+
+    import rnngrad
+
+    assert rnngrad.difference(0.0) == "exactly 0"
+    assert rnngrad.difference(3.2e-7) == "3e-07"
+    assert rnngrad.difference(3.26e-7, digits=1) == "3.3e-07"
+    for bad in (-1e-9, float("nan")):
+        with pytest.raises(ValueError):
+            rnngrad.difference(bad)

@@ -79,7 +79,7 @@ from .init import (
     with_singular_values,
 )
 from .model import SequenceModel, make_model
-from .notebook import glue, setup, show_source, table
+from .notebook import difference, glue, setup, show_source, table
 from .probe import Trace, probe, rnn_jacobian_norms
 from .sweep import Run, full_sweep, grid, lstm_forget_bias, median, select
 from .tasks import (
@@ -136,6 +136,7 @@ __all__ = [
     "describe",
     "explore",
     "full_sweep",
+    "difference",
     "glue",
     "grid",
     "gru_step",

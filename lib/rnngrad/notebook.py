@@ -25,6 +25,15 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     myst_glue(name, value, display=display)
 
 
+def difference(value: float, digits: int = 0) -> str:
+    """A measured difference as the prose states it: ``"exactly 0"`` when the two agree to
+    the last bit, otherwise scientific notation (``3e-07``) with ``digits`` decimals."""
+    value = float(value)
+    if value != value or value < 0:  # NaN or negative: not a difference
+        raise ValueError(f"a difference is a non-negative number, got {value!r}")
+    return "exactly 0" if value == 0 else f"{value:.{digits}e}"
+
+
 def show_source(*functions: Callable) -> Markdown:
     """The library's own source of ``functions``, as a highlighted code block: a chapter shows
     the code it runs (and the tests check), never a copy of it."""
