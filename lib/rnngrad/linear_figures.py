@@ -181,8 +181,14 @@ def lr_sweep_figure(lrs, finals: dict[str, list[list[float]]], baseline: float) 
     seeds with the range as error bars; diverged runs (NaN) drawn as crosses at the top."""
     fig, (ax,) = new_figure(width=6.4, height=3.4)
     colors = [COLORS["rnn"], COLORS["lstm"], COLORS["gru"], COLORS["linear"]]
+    markers = ["o", "s", "^", "D"]
     top = 10 * baseline
-    for color, (name, per_lr) in zip(colors, finals.items(), strict=False):
+    n = len(finals)
+    for i, (color, marker, (name, per_lr)) in enumerate(
+        zip(colors, markers, finals.items(), strict=False)
+    ):
+        # each student slightly offset along the (log) learning-rate axis, so none hides another
+        x = np.asarray(lrs, dtype=float) * 10 ** (0.06 * (i - (n - 1) / 2))
         values = np.array([[v if np.isfinite(v) else np.nan for v in runs] for runs in per_lr])
         with warnings.catch_warnings():  # a learning rate at which every run diverged
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -190,17 +196,18 @@ def lr_sweep_figure(lrs, finals: dict[str, list[list[float]]], baseline: float) 
             lo, hi = np.nanmin(values, axis=1), np.nanmax(values, axis=1)
         ok = np.isfinite(mid)
         ax.errorbar(
-            np.asarray(lrs)[ok],
+            x[ok],
             mid[ok],
             yerr=[mid[ok] - lo[ok], hi[ok] - mid[ok]],
             color=color,
-            marker="o",
+            marker=marker,
+            mfc="none" if i % 2 else color,
             capsize=3,
             lw=1.5,
             label=name,
         )
         diverged = np.isnan(values).any(axis=1)
-        ax.plot(np.asarray(lrs)[diverged], [top] * int(diverged.sum()), "x", color=color, ms=9)
+        ax.plot(x[diverged], [top] * int(diverged.sum()), "x", color=color, ms=9, mew=2)
     ax.axhline(baseline, color=COLORS["bound"], ls=":", label="predict 0")
     ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="final held-out MSE")
     ax.legend(fontsize=8)
