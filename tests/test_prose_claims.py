@@ -89,9 +89,9 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         "02",
-        ("ch2_h50_late", "ch2_late_steps", "ch2_rise", "ch2_sigma_init", "ch2_sigma_late"),
-        "SGD pushed sigma_max up; the states rise then level off",
-        lambda v: v["ch2_sigma_late"] > v["ch2_sigma_init"] and v["ch2_rise"] < 50,
+        ("ch2_late_steps", "ch2_sigma_init", "ch2_sigma_late"),
+        "SGD pushed sigma_max higher",
+        lambda v: v["ch2_sigma_late"] > v["ch2_sigma_init"],
     ),
     Claim(
         "02",
@@ -120,19 +120,15 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         "03",
-        (
-            "ch3_lstm_norm1",
-            "ch3_lstm_norm8",
-            "ch3_relu_overflow",
-            "ch3_relu_reach05",
-            "ch3_tanh_reach8",
-        ),
+        ("ch3_relu_overflow", "ch3_relu_reach05", "ch3_tanh_reach8"),
         "the LSTM's explosion is milder than the tanh RNN's and still one; ReLU reach 0 at 0.5",
-        lambda v: (
-            1 < v["ch3_lstm_reach8"] < v["ch3_tanh_reach8"]
-            and v["ch3_lstm_norm8"] > v["ch3_lstm_norm1"]
-            and v["ch3_relu_reach05"] == 0
-        ),
+        lambda v: 1 < v["ch3_lstm_reach8"] < v["ch3_tanh_reach8"] and v["ch3_relu_reach05"] == 0,
+    ),
+    Claim(
+        "03",
+        ("ch3_lstm_norm1", "ch3_lstm_norm8"),
+        "the LSTM's whole parameter gradient grows from scale 1 to 8",
+        lambda v: v["ch3_lstm_norm8"] > v["ch3_lstm_norm1"],
     ),
     Claim("03", ("ch3_lstm_left",), "a step count", exempt="no comparison between data"),
     Claim(

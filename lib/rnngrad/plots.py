@@ -61,11 +61,13 @@ def singular_value_figure(
             if crossed.size:
                 k = crossed[0]
                 ax.plot(t[k], norms[k], "o", color=COLORS[kind], ms=7)
+                right_half = t[k] > 0.55 * steps  # label to the left, so it stays inside the axes
                 ax.annotate(
                     f"{kind} {verb} at t={t[k]}",
                     (t[k], norms[k]),
-                    xytext=(6, 6),
+                    xytext=(-6 if right_half else 6, 6),
                     textcoords="offset points",
+                    ha="right" if right_half else "left",
                     color=COLORS[kind],
                     fontsize=8,
                 )
@@ -109,11 +111,13 @@ def forget_bias_figure(forget_bias: float, steps: int = 60, seed: int = 0) -> Fi
     tau = 1 / (1 - f)
     if tau <= steps:
         ax.axvline(tau, color=COLORS["lstm"], alpha=0.5, ls=":")
+        right_half = tau > 0.55 * steps  # label to the left, so it stays inside the axes
         ax.annotate(
             f"memory time $1/(1-f) = {tau:.1f}$",
             (tau, 1e-1),
-            xytext=(4, 0),
+            xytext=(-4 if right_half else 4, 0),
             textcoords="offset points",
+            ha="right" if right_half else "left",
             fontsize=8,
         )
     ax.set_ylim(1e-12, 10)
