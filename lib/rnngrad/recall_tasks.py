@@ -72,7 +72,7 @@ class SelectiveCopyTask(ClassificationTask):
 
 @dataclass
 class AssociativeRecallTask(ClassificationTask):
-    """Associative recall (Ba et al., 2016; the Zoology/H3 line, Fu et al., 2023): ``pairs``
+    """Associative recall (Ba et al., 2016; H3, Fu et al., 2023; Zoology, Arora et al., 2023): ``pairs``
     key-value pairs ``k1 v1 k2 v2 ...``, then one of the keys again as the query; the label is
     the value that followed it. Keys are drawn without replacement from ``keys``, values
     without replacement from ``values``, the query uniformly among the pairs.
