@@ -246,7 +246,9 @@ def test_every_slider_shows_the_frame_of_its_combination(browser, site_url, path
         sliders = fig.locator("input[type=range]")
         sizes = [int(sliders.nth(i).get_attribute("max")) + 1 for i in range(sliders.count())]
         assert len(data["frames"]) == _row_major([n - 1 for n in sizes], sizes) + 1
-        assert max(sizes) >= 11, f"explorer {k}: its main slider has {max(sizes)} positions"
+        # A slider is a knob to turn, not a switch: at least three positions on the main one
+        # (the build budget keeps explorers small, so the book chooses few, telling values).
+        assert max(sizes) >= 3, f"explorer {k}: its main slider has {max(sizes)} positions"
         # Move every slider with the keyboard, one step away from its start.
         target = []
         for i in range(sliders.count()):
