@@ -64,6 +64,8 @@ def as_number(record: str) -> float | None:
     "89%" -> 0.89, "×1.28" -> 1.28, "2e+05" -> 2e5, "0.49 (0.46–0.52)" -> 0.49 (the first
     number), "4,000" -> 4000."""
     text = as_text(record).strip()
+    if text == "exactly 0":  # rnngrad.difference's zero
+        return 0.0
     if not text or re.search(r"[A-Za-z]{3,}", text):
         return None
     match = NUMBER.search(text)

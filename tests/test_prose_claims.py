@@ -42,6 +42,18 @@ CLAIMS: list[Claim] = [
         "reported side by side; the LSTM keeps more",
         lambda v: v["ch1_lstm_reach"] > 100 * v["ch1_rnn_reach"],
     ),
+    Claim(
+        "01",
+        ("ch1_replay_error",),
+        "replay and fused module agree within float32 rounding",
+        lambda v: v["ch1_replay_error"] < 1e-5,
+    ),
+    Claim(
+        "01",
+        ("ch1_product_error", "ch1_steps_back"),
+        "the chained product and autograd agree within float32 rounding",
+        lambda v: v["ch1_product_error"] < 1e-5,
+    ),
     # -- chapter 2 --
     Claim(
         "02",
@@ -381,6 +393,7 @@ def test_computed_wording_and_plain_numbers_need_no_rule():
         ("'−3.5'", -3.5),
         ("800", 800.0),
         ("'inconclusive'", None),
+        ("'exactly 0'", 0.0),
     ],
 )
 def test_glued_values_read_as_numbers(record, number):

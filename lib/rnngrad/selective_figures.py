@@ -8,6 +8,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
+from .plots import plain_log_ticks
 from .style import COLORS, VANISH, new_figure
 
 STEPS = 60  # the explorer's sequence: ordinary tokens, with a "reset" token at RESET_AT
@@ -62,7 +63,8 @@ def delta_figure(hold_log10: float, reset_log10: float) -> Figure:
         f"left past the reset: {kept:.1e}" if kept > 0 else "nothing past the reset",
         fontsize=10,
     )
-    right.legend(loc="lower left", fontsize=8)
+    right.legend(loc="lower left", fontsize=10)
+    plain_log_ticks(right)  # no mathtext exponents: they would shrink below the explorers' minimum
     return fig
 
 
