@@ -43,9 +43,11 @@ def delta_figure(hold_log10: float, reset_log10: float) -> Figure:
     delta = np.full(STEPS, 10.0**hold_log10)
     delta[RESET_AT] = 10.0**reset_log10
     t = np.arange(1, STEPS + 1)
-    fig, (left, right) = new_figure(width=8.0, height=3.2, ncols=2)
+    # At most the explorers' frame width, so no label (its sub- and superscripts included) is
+    # scaled below the explorers' minimum text size.
+    fig, (left, right) = new_figure(width=5.6, height=3.2, ncols=2)
     left.plot(t, np.exp(-delta), "o-", ms=3, color=COLORS["linear"], lw=1.5)
-    left.set(xlabel="time step $t$", ylabel=r"$\bar A_t = e^{\Delta_t A}$", ylim=(-0.05, 1.05))
+    left.set(xlabel="time step $t$", ylabel=r"$\bar A_t = \exp(\Delta_t A)$", ylim=(-0.05, 1.05))
     left.set_title(
         rf"hold $\Delta$ = {10.0**hold_log10:.3g}, reset $\Delta$ = {10.0**reset_log10:.3g}",
         fontsize=10,
