@@ -413,25 +413,14 @@ def train_lru_runs(
     each with ``rnngrad.train(..., seed=seed, **train_kwargs)`` on one thread, in ``workers``
     processes side by side (default: one per core on the CPU; the same numbers as
     ``workers=1``). Returns ``{name: [(model, history), ...]}`` in seed order."""
-    from .sweep import _default_workers, _in_workers
+    from .sweep import run_jobs
 
     seeds = list(seeds)
     if not specs or not seeds:
         raise ValueError("train_lru_runs needs at least one spec and one seed")
     combos = [(name, dict(spec), task, seed) for name, spec in specs.items() for seed in seeds]
     job = _LRUJob(steps, train_kwargs)
-    if workers is None:
-        workers = _default_workers(train_kwargs.get("device"))
-    workers = max(1, min(workers, len(combos)))
-    if workers == 1:
-        results = [job.run(c) for c in combos]
-    else:
-
-        class _Bar:
-            def update(self):
-                pass
-
-        results = _in_workers(job, combos, workers, _Bar())
+    results = run_jobs(job, combos, workers=workers, device=train_kwargs.get("device"))
     out: dict = {name: [] for name in specs}
     for (name, *_), result in zip(combos, results, strict=True):
         out[name].append(result)

@@ -255,21 +255,10 @@ def train_students(
     ``name -> (parametrisation, optimizer)``, learning rate and seed, side by side in
     ``workers`` processes (default: one per core on the CPU), each on one thread. Returns
     ``{name: [[final MSE per seed] per learning rate]}``, NaN for a run that diverged."""
-    from .sweep import _default_workers, _in_workers
+    from .sweep import run_jobs
 
     combos = [(p, o, lr, s) for p, o in variants.values() for lr in lrs for s in seeds]
     job = _StudentJob(task, steps, train_kwargs)
-    if workers is None:
-        workers = _default_workers(train_kwargs.get("device"))
-    workers = max(1, min(workers, len(combos)))
-    if workers == 1:
-        results = [job.run(c) for c in combos]
-    else:
-
-        class _Bar:
-            def update(self):
-                pass
-
-        results = _in_workers(job, combos, workers, _Bar())
+    results = run_jobs(job, combos, workers=workers, device=train_kwargs.get("device"))
     finals = iter(math.nan if h.diverged else h.final_metric for _, h in results)
     return {name: [[next(finals) for _ in seeds] for _ in lrs] for name in variants}

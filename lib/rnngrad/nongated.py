@@ -367,29 +367,18 @@ def grid_variants(
     ``torch.manual_seed(seed)`` and trained by ``rnngrad.train(..., seed=seed)`` with one
     thread; like ``rnngrad.grid``, ``workers`` processes (default: one per core on the CPU)
     train the runs side by side and give the same numbers as ``workers=1``."""
-    from .sweep import Run, _default_workers, _in_workers
+    from .sweep import Run, run_jobs
 
     seeds = list(seeds)
     if not variants or not seeds:
         raise ValueError("grid_variants needs at least one variant and one seed")
     combos = [(label, dict(spec), task, seed) for label, spec in variants.items() for seed in seeds]
     job = _VariantJob(steps, hidden_size, train_kwargs)
-    if workers is None:
-        workers = _default_workers(train_kwargs.get("device"))
-    workers = max(1, min(workers, len(combos)))
-    if workers == 1:
-        results = [job.run(combo) for combo in combos]
-    else:
-        results = _in_workers(job, combos, workers, _NoBar())
+    results = run_jobs(job, combos, workers=workers, device=train_kwargs.get("device"))
     return [
         Run(model.cell, label, seed, task, model, history)
         for (label, _, task, seed), (model, history) in zip(combos, results, strict=True)
     ]
-
-
-class _NoBar:
-    def update(self) -> None:
-        pass
 
 
 class _VariantJob:

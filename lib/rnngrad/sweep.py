@@ -186,6 +186,25 @@ def _in_workers(job: _Job, combos: list, workers: int, bar) -> list:
     return results
 
 
+class _NoBar:
+    def update(self) -> None:
+        pass
+
+
+def run_jobs(job, combos: list, *, workers: int | None = None, device=None) -> list:
+    """``job.run(combo)`` for every combo, in order: in ``workers`` forked processes (default:
+    one per core on the CPU, none on a GPU) or in this process. A job has
+    ``run(combo) -> (model, history)`` and ``build(*combo) -> model``: a worker sends back the
+    weights, and this process rebuilds the model and loads them (``grid`` and the Part V
+    sweeps share this)."""
+    if workers is None:
+        workers = _default_workers(device)
+    workers = max(1, min(workers, len(combos)))
+    if workers == 1:
+        return [job.run(combo) for combo in combos]
+    return _in_workers(job, combos, workers, _NoBar())
+
+
 def select(runs: Iterable[Run], **match) -> list[Run]:
     """The runs whose attributes equal ``match``, e.g. ``select(runs, cell="lstm")``."""
     return [r for r in runs if all(getattr(r, k) == v for k, v in match.items())]
