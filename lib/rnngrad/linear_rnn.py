@@ -393,16 +393,13 @@ class _LRUJob:
         return make_lru_model(task, **spec, seed=seed)
 
     def run(self, combo: tuple):
+        from .device import one_thread
         from .train import train
 
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # the same arithmetic in this process and in a worker
-        try:
+        with one_thread():  # the same arithmetic in this process and in a worker
             model = self.build(*combo)
             kwargs = dict(self.train_kwargs, seed=combo[3], progress=False)
             history = train(model, combo[2], self.steps, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
         return model, history
 
 

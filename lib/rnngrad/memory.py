@@ -227,17 +227,14 @@ class _StudentJob:
         return OneUnitStudent(parametrisation)
 
     def run(self, combo: tuple):
+        from .device import one_thread
         from .train import train
 
         parametrisation, optimizer, lr, seed = combo
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # the same arithmetic in this process and in a worker
-        try:
+        with one_thread():  # the same arithmetic in this process and in a worker
             model = self.build(*combo)
             kwargs = dict(self.train_kwargs, lr=lr, optimizer=optimizer, seed=seed, progress=False)
             history = train(model, self.task, self.steps, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
         return model, history
 
 

@@ -393,19 +393,16 @@ class _VariantJob:
         return make_variant(task=task, hidden_size=self.hidden_size, **spec)
 
     def run(self, combo: tuple):
+        from .device import one_thread
         from .train import train
 
         label, spec, task, seed = combo
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # the same arithmetic in this process and in a worker
-        try:
+        with one_thread():  # the same arithmetic in this process and in a worker
             model = self.build(*combo)
             forward = truncate(model, spec.get("truncate"))
             history = train(
                 forward, task, self.steps, seed=seed, progress=False, **self.train_kwargs
             )
-        finally:
-            torch.set_num_threads(threads)
         return model, history
 
 

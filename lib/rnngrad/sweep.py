@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import torch
 from tqdm.auto import tqdm
 
-from .device import pick_device, progress_enabled
+from .device import one_thread, pick_device, progress_enabled
 from .init import set_forget_bias_
 from .model import SequenceModel, make_model
 from .tasks import Task
@@ -140,14 +140,10 @@ class _Job:
 
     def run(self, combo: tuple) -> tuple[SequenceModel, History]:
         cell, setting, task, seed = combo
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # the same arithmetic in this process and in a worker
-        try:
+        with one_thread():  # the same arithmetic in this process and in a worker
             model = self.build(cell, setting, task, seed)
             kwargs = {**self.train_kwargs, **self.setting_kwargs.get(setting, {})}
             history = train(model, task, self.steps, seed=seed, progress=False, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
         return model, history
 
 
