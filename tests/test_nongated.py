@@ -13,6 +13,7 @@ from rnngrad.cells import unroll
 from rnngrad.init import chrono_init_, memory_time
 from rnngrad.nongated import (
     VARIANTS,
+    DeepIndRNN,
     IndRNN,
     LeakyRNN,
     OrthogonalRNN,
@@ -99,6 +100,31 @@ def test_indrnn_matches_fused_relu_rnn_with_diagonal_weight(dtype):
     for x_t in x.unbind(1):
         h = ind.step(x_t, h)
     torch.testing.assert_close(h, ind(x)[1][0], atol=tol, rtol=tol)
+
+
+def test_deep_indrnn_matches_a_multilayer_fused_relu_rnn():
+    """A stack of IndRNN layers is nn.RNN(ReLU, num_layers=L) with every W_hh diagonal.
+    Catches a stack that feeds x to every layer, or returns h_n in the wrong order."""
+    torch.manual_seed(0)
+    deep = DeepIndRNN(3, 5, layers=3).to(F64)
+    fused = nn.RNN(3, 5, num_layers=3, nonlinearity="relu", batch_first=True).to(F64)
+    with torch.no_grad():
+        for k, layer in enumerate(deep.layers):
+            getattr(fused, f"weight_ih_l{k}").copy_(layer.weight_ih_l0)
+            getattr(fused, f"bias_ih_l{k}").copy_(layer.bias_ih_l0)
+            getattr(fused, f"weight_hh_l{k}").copy_(torch.diag(layer.weight_hh_l0))
+            getattr(fused, f"bias_hh_l{k}").zero_()
+    x = torch.randn(4, 9, 3, dtype=F64)
+    h0 = torch.rand(3, 4, 5, dtype=F64)
+    for mine, theirs in zip(deep(x, h0), fused(x, h0), strict=True):
+        torch.testing.assert_close(mine, theirs, atol=1e-12, rtol=1e-12)
+    model = make_variant("indrnn", AddingProblem(20), 8, bound=indrnn_bound(20), layers=2)
+    assert isinstance(model.rnn, DeepIndRNN) and len(model.rnn.layers) == 2
+    assert all(layer.bound == indrnn_bound(20) for layer in model.rnn.layers)
+    with pytest.raises(ValueError, match="layers"):
+        DeepIndRNN(3, 5, layers=0)
+    with pytest.raises(ValueError, match="IndRNN stack"):
+        make_variant("lstm", AddingProblem(20), layers=2)
 
 
 def test_indrnn_bound_clamps_the_recurrent_weight():

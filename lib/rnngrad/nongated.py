@@ -193,6 +193,31 @@ class IndRNN(_StepModule):
         return torch.stack(outs, dim=1), h.unsqueeze(0)
 
 
+class DeepIndRNN(nn.Module):
+    """``layers`` IndRNN layers stacked, each feeding its outputs to the next (Li et al.,
+    2018, without their batch normalisation between layers): units talk to each other only
+    through the layers' input maps, never through time. ``forward(x) -> (output of the top
+    layer (B, T, H), h_n (layers, B, H))``, like a multi-layer ``nn.RNN``."""
+
+    batch_first = True
+
+    def __init__(self, input_size: int, hidden_size: int, layers: int, bound: float | None = None):
+        super().__init__()
+        if not isinstance(layers, int) or layers < 1:
+            raise ValueError(f"layers must be an int >= 1, got {layers!r}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, layers
+        sizes = [input_size] + [hidden_size] * (layers - 1)
+        self.layers = nn.ModuleList(IndRNN(n, hidden_size, bound=bound) for n in sizes)
+
+    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        # x: (B, T, input_size); h0: (layers, B, H) or None
+        finals = []
+        for i, layer in enumerate(self.layers):
+            x, h_n = layer(x, None if h0 is None else h0[i : i + 1])
+            finals.append(h_n)
+        return x, torch.cat(finals)
+
+
 class OrthogonalRNN(nn.RNN):
     r"""A fused ``nn.RNN`` (batch first) whose recurrent matrix is orthogonal at every step
     of training, :math:`h_t = \phi(W_{ih} x_t + b_{ih} + Q h_{t-1} + b_{hh})` with
@@ -235,15 +260,19 @@ def make_variant(
     leak: float | Tensor = 0.9,
     bound: float | None = None,
     forget_bias: float | None = None,
+    layers: int = 1,
 ) -> SequenceModel:
     """A ``SequenceModel`` for ``task`` with any recurrence of ``VARIANTS``: the fused
     ``rnn`` (tanh), ``lstm``, ``gru``, ``irnn`` (ReLU, identity start), ``orthogonal`` (tanh,
     orthogonal W_hh), ``indrnn`` (``bound`` on |u|) or ``leaky`` (fixed ``leak``);
-    ``forget_bias`` sets an LSTM's forget-gate bias (PyTorch's default start when None).
+    ``forget_bias`` sets an LSTM's forget-gate bias (PyTorch's default start when None);
+    ``layers`` > 1 stacks IndRNN layers (``DeepIndRNN``, IndRNN only).
     ``model.cell`` is the variant's name; ``forward``, ``readout`` and ``head`` are the
     ``SequenceModel``'s, so the shared training loop and ``rnngrad.grid`` take it as is."""
     if cell not in VARIANTS:
         raise ValueError(f"unknown cell {cell!r}; expected one of {VARIANTS}")
+    if layers != 1 and cell != "indrnn":
+        raise ValueError(f"layers is for the IndRNN stack, not {cell!r}")
     base = cell if cell in ("lstm", "gru") else "rnn"
     relu = cell in ("irnn",)
     model = SequenceModel(
@@ -258,6 +287,8 @@ def make_variant(
         irnn_init_(model.rnn)
     elif cell == "orthogonal":
         model.rnn = OrthogonalRNN(task.input_size, hidden_size)
+    elif cell == "indrnn" and layers > 1:
+        model.rnn = DeepIndRNN(task.input_size, hidden_size, layers, bound=bound)
     elif cell == "indrnn":
         model.rnn = IndRNN(task.input_size, hidden_size, bound=bound)
     elif cell == "leaky":

@@ -169,6 +169,9 @@ def _work(index: int) -> tuple[dict, History]:
 def _in_workers(job: _Job, combos: list, workers: int, bar) -> list:
     global _PENDING
     _PENDING = (job, combos)
+    # Every optimizer's constructor imports torch._dynamo, about 1.7 s. Import it here, once,
+    # so that the forked workers inherit it instead of each importing it on every call.
+    import torch._dynamo  # noqa: F401
     try:
         with mp.get_context("fork").Pool(workers) as pool:
             results = []
