@@ -172,6 +172,7 @@ def _in_workers(job: _Job, combos: list, workers: int, bar) -> list:
     # Every optimizer's constructor imports torch._dynamo, about 1.7 s. Import it here, once,
     # so that the forked workers inherit it instead of each importing it on every call.
     import torch._dynamo  # noqa: F401
+
     try:
         with mp.get_context("fork").Pool(workers) as pool:
             results = []
