@@ -2,14 +2,22 @@
 budget.
 
 A *unit* is one Adam step of ``nn.LSTM`` (hidden 64, batch 64, T = 100, the thread count the
-book uses), timed here, in this run. Chapter times come from the last build's execution
-cache (``book/_build/.jupyter_cache``, where myst-nb records each notebook's execution
-seconds), or from ``--seconds NAME=SECONDS`` for a chapter timed on its own. Dividing one by
-the other makes the numbers comparable across machines that differ ~3x in speed.
+book uses). Chapter times come from the build's execution cache
+(``book/_build/.jupyter_cache``, where myst-nb records each notebook's execution seconds), or
+from ``--seconds NAME=SECONDS`` for a chapter timed on its own. Dividing one by the other
+makes the numbers comparable across machines that differ ~3x in speed.
+
+Absolute times also swing within one machine (the same chapter by up to ~40 % between
+builds), so the unit is timed in the *same run* as the chapters: ``make book`` calls
+``book_cost.py --record`` right after it executes them, which appends the unit with its time
+to ``book/_build/reference_steps.json``. Each chapter is divided by the first unit recorded
+after its execution; a chapter with none (or ``--seconds``) by a unit timed now. The report
+also prints the unit timed now, for comparison.
 
 Budget: every chapter at most 4,000 units, the whole book at most 30,000.
 
     python book_cost.py                      # from the last build
+    python book_cost.py --record             # time a unit and keep it (make book does this)
     python book_cost.py --seconds 05_benchmarks=95.2
 """
 
@@ -19,6 +27,7 @@ import argparse
 import json
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
@@ -29,6 +38,7 @@ import rnngrad
 CHAPTER_BUDGET, BOOK_BUDGET = 4_000, 30_000
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "book" / "_build" / ".jupyter_cache" / "global.db"
+UNITS = ROOT / "book" / "_build" / "reference_steps.json"
 
 
 def reference_step_seconds() -> float:
@@ -50,8 +60,9 @@ def reference_step_seconds() -> float:
     return best_seconds(step, repeats=5, number=10)
 
 
-def cached_seconds(cache: Path = CACHE) -> dict[str, float]:
-    """Execution seconds of each notebook's newest record in the build's cache."""
+def cached_runs(cache: Path = CACHE) -> dict[str, tuple[float, datetime]]:
+    """(execution seconds, when it was recorded, UTC) of each notebook's newest record in the
+    build's cache."""
     if not cache.exists():
         return {}
     con = sqlite3.connect(f"file:{cache}?mode=ro", uri=True)
@@ -59,28 +70,69 @@ def cached_seconds(cache: Path = CACHE) -> dict[str, float]:
         rows = con.execute("SELECT uri, data, created FROM nbcache ORDER BY created").fetchall()
     finally:
         con.close()
-    seconds = {}
-    for uri, data, _ in rows:  # later records replace earlier ones
+    runs = {}
+    for uri, data, created in rows:  # later records replace earlier ones
         value = json.loads(data or "{}").get("execution_seconds")
         if value is not None:
-            seconds[Path(uri).stem] = float(value)
-    return seconds
+            runs[Path(uri).stem] = (float(value), datetime.fromisoformat(created))
+    return runs
 
 
-def report(seconds: dict[str, float], unit: float) -> tuple[list[str], bool]:
-    """Lines of the table, and whether everything is within budget."""
-    lines = [f"reference step: {unit * 1000:.1f} ms (1 unit)", ""]
-    lines.append(f"{'chapter':32} {'seconds':>8} {'units':>8}")
+def cached_seconds(cache: Path = CACHE) -> dict[str, float]:
+    """Execution seconds of each notebook's newest record in the build's cache."""
+    return {name: seconds for name, (seconds, _) in cached_runs(cache).items()}
+
+
+def record_unit(seconds: float, path: Path = UNITS, keep: int = 50) -> None:
+    """Append a unit timed now (UTC, like the cache's records) to ``path``."""
+    units = recorded_units(path)[-(keep - 1) :]
+    units.append((datetime.now(UTC).replace(tzinfo=None), seconds))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([{"at": t.isoformat(), "seconds": u} for t, u in units], indent=1))
+
+
+def recorded_units(path: Path = UNITS) -> list[tuple[datetime, float]]:
+    """The units ``record_unit`` kept, oldest first."""
+    if not path.exists():
+        return []
+    return sorted(
+        (datetime.fromisoformat(r["at"]), r["seconds"]) for r in json.loads(path.read_text())
+    )
+
+
+def unit_after(when: datetime, units: list[tuple[datetime, float]]) -> float | None:
+    """The first unit recorded at or after ``when`` (the same build's), or None."""
+    return next((u for t, u in units if t >= when), None)
+
+
+def report(
+    seconds: dict[str, float], unit: float | dict[str, float], now: float | None = None
+) -> tuple[list[str], bool]:
+    """Lines of the table, and whether everything is within budget. ``unit`` is one unit's
+    seconds, or each chapter's own (timed in the run that executed it); ``now`` a unit timed
+    now, printed for comparison."""
+    units_of = unit if isinstance(unit, dict) else dict.fromkeys(seconds, unit)
+    spread = sorted(set(units_of.values()))
+    lines = [f"reference step: {spread[0] * 1000:.1f} ms (1 unit)"]
+    if len(spread) > 1:
+        lines[0] = (
+            f"reference step: {spread[0] * 1000:.1f} to {spread[-1] * 1000:.1f} ms "
+            "(1 unit, timed in the build that executed each chapter)"
+        )
+    if now is not None:
+        lines.append(f"reference step timed now: {now * 1000:.1f} ms")
+    lines += ["", f"{'chapter':32} {'seconds':>8} {'ms/unit':>8} {'units':>8}"]
     total, ok = 0.0, True
     for name in sorted(seconds):
-        units = seconds[name] / unit
+        units = seconds[name] / units_of[name]
         total += units
         flag = "  OVER BUDGET" if units > CHAPTER_BUDGET else ""
         ok &= not flag
-        lines.append(f"{name:32} {seconds[name]:8.1f} {units:8.0f}{flag}")
+        ms = units_of[name] * 1000
+        lines.append(f"{name:32} {seconds[name]:8.1f} {ms:8.1f} {units:8.0f}{flag}")
     flag = "  OVER BUDGET" if total > BOOK_BUDGET else ""
     ok &= not flag
-    lines.append(f"{'book':32} {sum(seconds.values()):8.1f} {total:8.0f}{flag}")
+    lines.append(f"{'book':32} {sum(seconds.values()):8.1f} {'':8} {total:8.0f}{flag}")
     lines.append(f"(budget: {CHAPTER_BUDGET:,} units a chapter, {BOOK_BUDGET:,} the book)")
     return lines, ok
 
@@ -89,15 +141,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", nargs="*", default=[], metavar="NAME=SECONDS")
     parser.add_argument("--strict", action="store_true", help="exit 1 when over budget")
+    parser.add_argument("--record", action="store_true", help="time a unit and keep it")
     args = parser.parse_args()
-    seconds = cached_seconds()
+    now = reference_step_seconds()
+    if args.record:
+        record_unit(now)
+        print(f"reference step: {now * 1000:.1f} ms, kept in {UNITS.relative_to(ROOT)}")
+        return 0
+    runs, units = cached_runs(), recorded_units()
+    seconds = {name: s for name, (s, _) in runs.items()}
+    unit = {name: unit_after(when, units) or now for name, (_, when) in runs.items()}
     for item in args.seconds:
         name, value = item.split("=")
         seconds[Path(name).stem] = float(value)
+        unit[Path(name).stem] = now
     if not seconds:
         print("no execution times: build the book first (make book), or pass --seconds")
         return 1 if args.strict else 0
-    lines, ok = report(seconds, reference_step_seconds())
+    lines, ok = report(seconds, unit, now)
     print("\n".join(lines))
     return 0 if ok or not args.strict else 1
 

@@ -191,7 +191,34 @@ def test_book_cost_reads_the_execution_cache_and_flags_the_budget(tmp_path):
     lines, ok = book_cost.report(seconds, unit=0.02)  # 3,000 and 5,000 units
     assert not ok
     assert [line for line in lines if "OVER BUDGET" in line] == [
-        "06_initialisation                   100.0     5000  OVER BUDGET"
+        "06_initialisation                   100.0     20.0     5000  OVER BUDGET"
     ]
     assert book_cost.report({"05_benchmarks": 60.0}, unit=0.02)[1]
     assert book_cost.cached_seconds(tmp_path / "missing.db") == {}
+    # each chapter's own unit: 100 s at 25 ms is 4,000 units, within budget
+    assert book_cost.report(seconds, unit={"05_benchmarks": 0.02, "06_initialisation": 0.025})[1]
+
+
+def test_book_cost_pairs_each_chapter_with_the_unit_of_its_own_build(tmp_path):
+    """Catches a report that divides every chapter by the newest unit, or by one timed
+    before the chapter ran."""
+    import importlib
+    import sys
+    from datetime import datetime
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    try:
+        book_cost = importlib.import_module("book_cost")
+    finally:
+        sys.path.pop(0)
+    path = tmp_path / "units.json"
+    assert book_cost.recorded_units(path) == []
+    book_cost.record_unit(0.011, path)
+    book_cost.record_unit(0.019, path)
+    (first, u1), (second, u2) = book_cost.recorded_units(path)
+    assert (u1, u2) == (0.011, 0.019) and first <= second
+    before = datetime(2000, 1, 1)
+    assert book_cost.unit_after(before, [(first, u1), (second, u2)]) == 0.011
+    assert book_cost.unit_after(second, [(first, u1), (second, u2)]) == 0.019
+    assert book_cost.unit_after(datetime(2999, 1, 1), [(first, u1)]) is None
