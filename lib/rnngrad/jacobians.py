@@ -185,6 +185,39 @@ def lstm_path_split(lstm: nn.LSTM, x: Tensor, grad_h_T: Tensor) -> PathSplit:
     return PathSplit(total.norm(dim=1), direct.norm(dim=1), (total - direct).norm(dim=1))
 
 
+def random_lstm_paths(
+    forget_bias: float,
+    singular_value: float | None = None,
+    *,
+    hidden: int = 64,
+    steps: int = 100,
+    sequences: int = 4,
+) -> tuple[Tensor, Tensor]:
+    """The book's one measurement of where a random LSTM's cell gradient travels (chapters 3
+    and 10): a float64 ``nn.LSTM(hidden, hidden)`` at PyTorch's start under
+    ``torch.manual_seed(0)``, its forget bias set to ``forget_bias`` (and, if given, every
+    recurrent singular value to ``singular_value``), split by ``lstm_path_split`` on
+    ``sequences`` N(0, 1) sequences of ``steps`` steps with a random dL/dh_T (generator seed 1).
+    Returns the diagonal path and the W-paths, each relative to ||dL/dc_T||, averaged over the
+    sequences, by lag k = 0 .. steps - 1."""
+    from .init import set_forget_bias_, set_recurrent_singular_values_
+
+    torch.manual_seed(0)
+    lstm = nn.LSTM(hidden, hidden).double()
+    set_forget_bias_(lstm, forget_bias)
+    if singular_value is not None:
+        gen = torch.Generator().manual_seed(0)
+        set_recurrent_singular_values_(lstm, singular_value, generator=gen)
+    g = torch.Generator().manual_seed(1)
+    splits = []
+    for _ in range(sequences):
+        x = torch.randn(steps, hidden, dtype=torch.float64, generator=g)  # (T, hidden)
+        splits.append(lstm_path_split(lstm, x, torch.randn(hidden, dtype=torch.float64, generator=g)))
+    direct = torch.stack([s.direct / s.total[0] for s in splits]).mean(0)  # (steps,)
+    rest = torch.stack([s.rest / s.total[0] for s in splits]).mean(0)
+    return direct, rest
+
+
 # ------------------------------------------------------------------------------------ GRU
 
 

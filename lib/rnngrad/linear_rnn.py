@@ -138,8 +138,9 @@ def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None) -> Tensor:
 
     Round one combines neighbours (0, 1), (2, 3), ... into one affine map each, recursion
     scans those T/2 maps, and one more vectorised step fills in the even positions: about
-    2T multiplications in all, and ``ceil(log2 T)`` rounds of whole-tensor operations instead
-    of T sequential steps (Blelloch, 1990).
+    2T multiplications in all. The recursion goes floor(log2 T) levels down, with one round
+    of whole-tensor operations on the way down and one on the way back up at each level:
+    2 floor(log2 T) rounds instead of T sequential steps (Blelloch, 1990).
     """
     a, b = _check_scan_args(a, b, h0)
     return _scan(a, b)
