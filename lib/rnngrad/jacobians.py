@@ -212,7 +212,9 @@ def random_lstm_paths(
     splits = []
     for _ in range(sequences):
         x = torch.randn(steps, hidden, dtype=torch.float64, generator=g)  # (T, hidden)
-        splits.append(lstm_path_split(lstm, x, torch.randn(hidden, dtype=torch.float64, generator=g)))
+        splits.append(
+            lstm_path_split(lstm, x, torch.randn(hidden, dtype=torch.float64, generator=g))
+        )
     direct = torch.stack([s.direct / s.total[0] for s in splits]).mean(0)  # (steps,)
     rest = torch.stack([s.rest / s.total[0] for s in splits]).mean(0)
     return direct, rest
