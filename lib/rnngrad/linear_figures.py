@@ -27,15 +27,23 @@ def eigenvalue_figure(modulus: float, phase_over_pi: float, lags: int = LAGS) ->
     h = impulse_response(modulus, math.pi * phase_over_pi, lags).numpy()
     k = np.arange(lags)
     fig, (left, right) = new_figure(width=8.0, height=3.2, ncols=2)
-    left.plot(k, h.real, color=COLORS["linear"], lw=1.5, label=r"Re $\lambda^k$")
+    # Without decay (|lambda| = 1) the response never settles: show its first steps only, as
+    # dots, so the oscillation stays readable instead of filling the panel.
+    shown = 48 if modulus >= 1 else int(min(lags, max(30, -6 / math.log(max(modulus, 1e-3)))))
+    style = {"marker": "o", "ms": 3, "lw": 0.8} if modulus >= 1 else {"lw": 1.5}
+    left.plot(k[: shown + 1], h.real[: shown + 1], color=COLORS["linear"], label=r"Re $\lambda^k$",
+              **style)  # fmt: skip
     left.plot(k, np.abs(h), color=COLORS["bound"], ls="--", lw=1, label=r"$|\lambda|^k$")
     left.plot(k, -np.abs(h), color=COLORS["bound"], ls="--", lw=1)
-    shown = LAGS if modulus >= 1 else int(min(lags, max(30, -6 / math.log(max(modulus, 1e-3)))))
     left.set(
-        xlabel="steps since the impulse $k$", ylabel="$h_k$", ylim=(-1.05, 1.05), xlim=(0, shown)
+        xlabel="steps since the impulse $k$", ylabel="$h_k$", ylim=(-1.05, 1.45), xlim=(0, shown)
     )
-    left.set_title(rf"$\lambda = {modulus:.2f}\,e^{{i\,{phase_over_pi:.2f}\pi}}$", fontsize=10)
-    left.legend(loc="lower right", fontsize=7)
+    left.set_yticks([-1, -0.5, 0, 0.5, 1])
+    first = f" (first {shown} steps)" if modulus >= 1 else ""
+    left.set_title(
+        rf"$\lambda = {modulus:.2f}\,e^{{i\,{phase_over_pi:.2f}\pi}}${first}", fontsize=10
+    )
+    left.legend(loc="upper right", ncol=2, fontsize=7)  # above |h_k| <= 1: never on data
     with np.errstate(divide="ignore"):
         reach = np.abs(h).clip(min=1e-300)
     right.semilogy(
@@ -52,7 +60,7 @@ def eigenvalue_figure(modulus: float, phase_over_pi: float, lags: int = LAGS) ->
         text = "never decays" if modulus == 1 else "gone after one step"
     right.set(xlabel="lag $k$", ylabel="gradient factor", ylim=(1e-12, 2))
     right.set_title(text, fontsize=10)
-    right.legend(loc="upper right", fontsize=7)
+    right.legend(loc="lower left", fontsize=7)  # every curve starts at 1 and falls from there
     return fig
 
 
