@@ -26,7 +26,9 @@ def eigenvalue_figure(modulus: float, phase_over_pi: float, lags: int = LAGS) ->
         raise ValueError(f"modulus must be in [0, 1], got {modulus!r}")
     h = impulse_response(modulus, math.pi * phase_over_pi, lags).numpy()
     k = np.arange(lags)
-    fig, (left, right) = new_figure(width=8.0, height=3.2, ncols=2)
+    # Drawn at the explorer's frame width (5.6 in, text >= 10 pt). Each panel's legend sits
+    # above its axes, titled with what the panel's title said, so it never covers a curve.
+    fig, (left, right) = new_figure(width=5.6, height=3.9, ncols=2)
     # Without decay (|lambda| = 1) the response never settles: show its first steps only, as
     # dots, so the oscillation stays readable instead of filling the panel.
     shown = 48 if modulus >= 1 else int(min(lags, max(30, -6 / math.log(max(modulus, 1e-3)))))
@@ -36,14 +38,15 @@ def eigenvalue_figure(modulus: float, phase_over_pi: float, lags: int = LAGS) ->
     left.plot(k, np.abs(h), color=COLORS["bound"], ls="--", lw=1, label=r"$|\lambda|^k$")
     left.plot(k, -np.abs(h), color=COLORS["bound"], ls="--", lw=1)
     left.set(
-        xlabel="steps since the impulse $k$", ylabel="$h_k$", ylim=(-1.05, 1.45), xlim=(0, shown)
+        xlabel="steps since the impulse $k$", ylabel="$h_k$", ylim=(-1.1, 1.1), xlim=(0, shown)
     )
     left.set_yticks([-1, -0.5, 0, 0.5, 1])
-    first = f" (first {shown} steps)" if modulus >= 1 else ""
-    left.set_title(
-        rf"$\lambda = {modulus:.2f}\,e^{{i\,{phase_over_pi:.2f}\pi}}${first}", fontsize=10
-    )
-    left.legend(loc="upper right", ncol=2, fontsize=7)  # above |h_k| <= 1: never on data
+    first = f"\n(first {shown} steps)" if modulus >= 1 else ""
+    left.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=10,
+        title=rf"$\lambda = {modulus:.2f}\,e^{{i\,{phase_over_pi:.2f}\pi}}${first}",
+        title_fontsize=10,
+    )  # fmt: skip
     with np.errstate(divide="ignore"):
         reach = np.abs(h).clip(min=1e-300)
     right.semilogy(
@@ -59,8 +62,8 @@ def eigenvalue_figure(modulus: float, phase_over_pi: float, lags: int = LAGS) ->
     else:
         text = "never decays" if modulus == 1 else "gone after one step"
     right.set(xlabel="lag $k$", ylabel="gradient factor", ylim=(1e-12, 2))
-    right.set_title(text, fontsize=10)
-    right.legend(loc="lower left", fontsize=7)  # every curve starts at 1 and falls from there
+    right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=10,
+                 title=text, title_fontsize=10)  # fmt: skip
     return fig
 
 
@@ -148,18 +151,20 @@ def sensitivity_figure(memory_log10: float, rho: float) -> Figure:
     memory = np.logspace(0.05, 3.5, 200)
     lam = 1 - 1 / memory
     lam_now = 1 - 10.0**-memory_log10
-    fig, (ax,) = new_figure(width=6.4, height=3.6)
+    # Drawn at the explorer's frame width (5.6 in, text >= 10 pt); the legend sits under the
+    # axes, since the curves fan out over the whole panel as rho and the memory change.
+    fig, (ax,) = new_figure(width=5.6, height=4.4)
     for key, (label, color, ls) in SENSITIVITY_CURVES.items():
         ax.loglog(memory, funcs[key](lam, rho), color=color, ls=ls, lw=2, label=label)
         ax.plot([10.0**memory_log10], [funcs[key](lam_now, rho)], "o", color=color)
     ax.axvline(10.0**memory_log10, color=COLORS["bound"], lw=1)
-    ax.set(xlabel=r"memory $1/(1-\lambda)$", ylabel="expected square", ylim=(1e-4, 1e12))
+    ax.set(xlabel=r"memory $1/(1-\lambda)$", ylabel="expected square", ylim=(1e-5, 1e12))
     sens = funcs["dh2"](lam_now, rho)
     ax.set_title(
         rf"$\lambda$ = {lam_now:.4f}, $\rho$ = {rho:.1f}: $E[(\partial h/\partial\lambda)^2]$ = {sens:.2g}",
         fontsize=10,
     )
-    ax.legend(fontsize=8, loc="upper left")
+    fig.legend(loc="outside lower center", ncol=2, fontsize=10)
     return fig
 
 

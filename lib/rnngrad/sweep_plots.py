@@ -14,6 +14,16 @@ from .style import COLORS, new_figure
 from .sweep import Run, median, select
 from .train import History
 
+# Per cell, a marker and line style besides the palette's colour, so cells whose medians
+# coincide (all at accuracy 1, say) stay visible: the LSTM thin, dashed and with open squares,
+# drawn on top of the GRU's wide solid line and filled triangles.
+CELL_STYLE = {
+    "rnn": {"marker": "o", "ls": "-", "lw": 2, "zorder": 3},
+    "lstm": {"marker": "s", "ls": (0, (4, 3)), "lw": 1.5, "ms": 9, "mfc": "none", "mew": 1.5,
+             "zorder": 4},
+    "gru": {"marker": "^", "ls": "-", "lw": 3.5, "ms": 6, "zorder": 2},
+}  # fmt: skip
+
 
 def metric_vs_setting(
     runs: Sequence[Run], xlabel: str, ax=None, baseline: dict | None = None, title: str = ""
@@ -27,8 +37,10 @@ def metric_vs_setting(
     for cell in dict.fromkeys(r.cell for r in runs):
         mine = select(runs, cell=cell)
         mid = [median(r.metric for r in select(mine, setting=s)) for s in settings]
-        ax.plot(settings, mid, "o-", color=COLORS[cell], label=cell.upper(), lw=2)
-        ax.plot([r.setting for r in mine], [r.metric for r in mine], ".", color=COLORS[cell])
+        style = CELL_STYLE.get(cell, {"marker": "o", "ls": "-", "lw": 2})
+        ax.plot(settings, mid, color=COLORS[cell], label=cell.upper(), **style)
+        ax.plot([r.setting for r in mine], [r.metric for r in mine], ".", color=COLORS[cell],
+                zorder=style.get("zorder"))  # fmt: skip
     if baseline:
         xs = sorted(baseline)
         ax.plot(xs, [baseline[x] for x in xs], "k--", lw=1, label="baseline")
@@ -40,9 +52,12 @@ def metric_vs_setting(
     return fig
 
 
-def learning_curves(runs: Sequence[Run], label, ax=None, title: str = "") -> Figure | None:
+def learning_curves(
+    runs: Sequence[Run], label, ax=None, title: str = "", colors: dict[str, str] | None = None
+) -> Figure | None:
     """Held-out metric over training: the median over seeds per group (``label(run)``) as a
-    line, the range between the best and worst seed shaded."""
+    line, the range between the best and worst seed shaded. ``colors`` maps a group's label
+    to its colour (e.g. ``{"LSTM": COLORS["lstm"]}``); other groups take the default cycle."""
     fig = None
     if ax is None:
         fig, (ax,) = new_figure(5.0, 3.2)
@@ -50,7 +65,7 @@ def learning_curves(runs: Sequence[Run], label, ax=None, title: str = "") -> Fig
         steps = max((r.history.eval_step for r in group), key=len)
         # A run that stopped early (target reached) keeps its last value.
         curves = np.array([_pad(r.history, len(steps)) for r in group], dtype=float)
-        color = f"C{i}"
+        color = (colors or {}).get(name, f"C{i}")
         ax.plot(steps, np.nanmedian(curves, 0), color=color, lw=2, label=name)
         ax.fill_between(steps, np.nanmin(curves, 0), np.nanmax(curves, 0), color=color, alpha=0.2)
     ax.set_xlabel("training step")
