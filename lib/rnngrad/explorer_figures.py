@@ -48,14 +48,17 @@ def product_of_factors_figure(w: float, steps: int = 40) -> Figure:
     |dh_T/dh_{T-k}|, for a linear and a tanh one-unit RNN with recurrent weight w."""
     linear, tanh = scalar_factors(round(w, 6), steps)
     k = np.arange(1, steps + 1)
-    fig, (left, right) = new_figure(width=8.0, height=3.2, ncols=2)
+    # Drawn at the explorer's frame width (5.6 in, text >= 10 pt); each panel's legend sits
+    # under its axes, where no factor, product or reference line can run through it.
+    fig, (left, right) = new_figure(width=5.6, height=4.0, ncols=2)
     left.plot(k, linear, color=COLORS["linear"], lw=2, label=r"linear: $w$")
     left.plot(k, np.abs(tanh), "o-", color=COLORS["tanh"], ms=3, label=r"tanh: $|w\,(1 - h_t^2)|$")
     left.axhline(1, color=COLORS["bound"], ls="--", lw=1)
     left.set_ylim(0, 2.1)
+    left.set_yticks([0, 0.5, 1, 1.5, 2])  # fixed: the layout does not change the tick labels
     left.set_xlabel(r"step $t$")
     left.set_ylabel(r"factor $|\partial h_t/\partial h_{t-1}|$")
-    left.legend(loc="upper right")
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=10)
     for name, factors in (("linear", linear), ("tanh", tanh)):
         exact = np.cumprod(np.abs(factors[::-1]))
         product = np.clip(exact, PRODUCT_FLOOR, 1 / PRODUCT_FLOOR)
@@ -64,7 +67,9 @@ def product_of_factors_figure(w: float, steps: int = 40) -> Figure:
     right.set_ylim(PRODUCT_FLOOR, 1e13)
     right.set_xlabel(r"steps back $k$")
     right.set_ylabel(r"product $|\partial h_T/\partial h_{T-k}|$")
-    right.legend(loc="best", title=f"after {steps} steps")
+    right.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=10, title=f"after {steps} steps"
+    )
     fig.suptitle(f"recurrent weight $w = {w:.2f}$: the gradient is a product of {steps} factors")
     plain_log_ticks(right)
     return fig
@@ -155,7 +160,10 @@ def initialisation_figure(sigma: float, forget_bias: float, steps: int = 60) -> 
     rnn = rnn_start_reach(round(sigma, 6), steps)
     lstm = lstm_start_reach(round(forget_bias, 6), steps)
     k = np.arange(1, steps + 1)
-    fig, (ax,) = new_figure(width=6.4, height=3.4)
+    # Drawn at the explorer's frame width (5.6 in, text >= 10 pt); the legend sits under the
+    # axes, where neither curve can run through it (a small sigma takes the RNN's curve down
+    # the lower left, a large one up the upper left).
+    fig, (ax,) = new_figure(width=5.6, height=4.3)
     ax.semilogy(
         k,
         np.clip(rnn, 1e-16, 1e8),
@@ -172,9 +180,12 @@ def initialisation_figure(sigma: float, forget_bias: float, steps: int = 60) -> 
     )
     ax.axhline(REACH, color=COLORS["bound"], lw=1, ls=":")
     ax.set_ylim(1e-16, 1e8)
+    ax.set_yticks([10.0**e for e in range(-16, 9, 4)])
     ax.set_xlabel("steps back $k$")
     ax.set_ylabel("gradient reaching $k$ steps back")
-    ax.legend(loc="lower left", title="reach above $10^{-3}$")
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=10, title="reach above $10^{-3}$"
+    )
     ax.set_title(f"at the start: $\\sigma = {sigma:.2f}$ (RNN), $b_f = {forget_bias:.1f}$ (LSTM)")
     return fig
 
@@ -210,7 +221,9 @@ def clipping_figure(log10_threshold: float) -> Figure:
     norms = exploding_gradient_norms()
     clipped = np.minimum(norms, tau)
     b = np.arange(1, len(norms) + 1)
-    fig, (ax,) = new_figure(width=6.4, height=3.4)
+    # Drawn at the explorer's frame width (5.6 in, text >= 10 pt); the legend sits under the
+    # axes, where the clipped steps (along the threshold, from 10 to 10^4) cannot reach it.
+    fig, (ax,) = new_figure(width=5.6, height=4.0)
     ax.semilogy(b, norms, "o", color=COLORS["rnn"], ms=4, label=r"$\|g\|$ before clipping")
     ax.semilogy(
         b,
@@ -225,7 +238,7 @@ def clipping_figure(log10_threshold: float) -> Figure:
     ax.set_ylim(1.0, max(1e5, norms.max() * 3))
     ax.set_xlabel("batch")
     ax.set_ylabel("gradient norm")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2, fontsize=10)
     cut = int((norms > tau).sum())
     ax.set_title(f"τ = {tau:.3g}: {cut} of {len(norms)} steps shortened, none turned")
     return fig

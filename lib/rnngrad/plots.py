@@ -8,6 +8,7 @@ import math
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .claims import elementwise_gating, forget_activations, forget_gate_decay, random_lstm
@@ -50,7 +51,9 @@ def singular_value_figure(
     g = torch.Generator().manual_seed(seed)
     w = with_singular_values(np.linspace(sigma_1, sigma_2, n), generator=g)
     t = np.arange(1, steps + 1)
-    fig, (ax,) = new_figure()
+    # Drawn at the explorer's frame width (5.6 in, text >= 10 pt); the legend sits under the
+    # axes, where neither the curves nor the bound can run through it.
+    fig, (ax,) = new_figure(width=5.6, height=4.6)
     floor, ceiling = 1e-14, 1e14
     for kind in ("linear", "tanh"):
         norms = rnn_jacobian_norms(w, steps, nonlinearity=kind, input_scale=input_scale, seed=seed)
@@ -80,9 +83,25 @@ def singular_value_figure(
         rf"${n}\times{n}$: $\sigma_1={sigma_1:.2f}$, $\sigma_2={sigma_2:.2f}$, "
         f"input scale {input_scale:.2f}"
     )
-    # Top left holds no data: every curve stays below the bound, which stays below the
-    # exploded band for the first half of the steps.
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set_yticks([10.0**e for e in range(-14, 15, 4)])
+    # Two columns of three rows in every frame, so the axes keep their size as the sliders
+    # move: the linear RNN, its mark and the bound on the left, the tanh RNN and its mark on
+    # the right; an empty slot where a curve crosses no threshold.
+    found = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))  # label: handle
+    blank = (Line2D([], [], alpha=0), "")
+    columns = []
+    for kind in ("linear", "tanh"):
+        marks = [(found[lab], lab) for lab in found if lab.startswith(f"{kind} ") and "t=" in lab]
+        columns.append(
+            [(found[f"{kind} RNN"], f"{kind} RNN"), *marks, blank][: max(2, 1 + len(marks))]
+        )
+    columns[0] += [(handle, lab) for lab, handle in found.items() if lab.startswith("bound")]
+    rows = max(len(c) for c in columns)
+    slots = [entry for c in columns for entry in c + [blank] * (rows - len(c))]
+    handles, labels = zip(*slots, strict=True)  # ncols=2 fills the first column, then the second
+    ax.legend(
+        handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=2, fontsize=10
+    )
     plain_log_ticks(ax)
     return fig
 

@@ -9,10 +9,13 @@ import numpy as np
 import torch
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.transforms import ScaledTranslation
 
 from .style import COLORS, new_figure
 from .sweep import Run, median, select
 from .train import History
+
+LEGEND_DROP_IN = 0.45  # a legend under the axes starts this far below them (inches)
 
 # Per cell, a marker and line style besides the palette's colour, so cells whose medians
 # coincide (all at accuracy 1, say) stay visible: the LSTM thin, dashed and with open squares,
@@ -48,7 +51,12 @@ def metric_vs_setting(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(task.metric_name)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    # Under the axes, clear of the tick labels and the x label, where no median, seed or
+    # baseline can run through it (a cell at the baseline leaves no free corner inside).
+    below = ax.transAxes + ScaledTranslation(0, -LEGEND_DROP_IN, ax.figure.dpi_scale_trans)
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=below, ncols=2, fontsize=8
+    )
     return fig
 
 
