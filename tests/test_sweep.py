@@ -161,18 +161,24 @@ def test_helpers_summarise_the_runs():
         compare_runs(runs, {"cell": "gru"}, {"cell": "rnn"})
 
 
-def test_book_cost_reads_the_execution_cache_and_flags_the_budget(tmp_path):
+def _book_cost():
+    """benchmarks/book_cost.py, imported as a module."""
     import importlib
-    import json
-    import sqlite3
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
     try:
-        book_cost = importlib.import_module("book_cost")
+        return importlib.import_module("book_cost")
     finally:
         sys.path.pop(0)
+
+
+def test_book_cost_reads_the_execution_cache_and_flags_the_budget(tmp_path):
+    import json
+    import sqlite3
+
+    book_cost = _book_cost()
     db = tmp_path / "global.db"
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE nbcache (uri TEXT, data TEXT, created TEXT)")
@@ -202,16 +208,9 @@ def test_book_cost_reads_the_execution_cache_and_flags_the_budget(tmp_path):
 def test_book_cost_pairs_each_chapter_with_the_unit_of_its_own_build(tmp_path):
     """Catches a report that divides every chapter by the newest unit, or by one timed
     before the chapter ran."""
-    import importlib
-    import sys
     from datetime import datetime
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
-    try:
-        book_cost = importlib.import_module("book_cost")
-    finally:
-        sys.path.pop(0)
+    book_cost = _book_cost()
     path = tmp_path / "units.json"
     assert book_cost.recorded_units(path) == []
     book_cost.record_unit(0.011, path)
