@@ -77,13 +77,11 @@ def test_forget_bias_closed_form_is_the_zero_weight_limit():
 
 
 def test_measures_for_part_iv_are_defined_once():
-    """Catches reach taken at word 1 instead of the given position, a growth rate fitted the
-    wrong way round (forward in t), and an arithmetic mean of f."""
+    """Catches reach taken at word 1 instead of the given position, and an arithmetic mean of f."""
     from rnngrad import claims
 
     norms = torch.tensor([8.0, 4.0, 2.0, 1.0])  # the gradient doubles at every step back
     assert claims.reach_at(norms, 1) == 4.0
-    assert claims.growth_through_time(norms) == pytest.approx(2.0)
     assert claims.geometric_mean_forget(torch.tensor([0.1, 1.0])) == pytest.approx(0.1**0.5)
     lstm = claims.random_lstm(8, seed=0)
     x = torch.randn(30, 8, dtype=torch.float64)

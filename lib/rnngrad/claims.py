@@ -104,18 +104,6 @@ def reach_at(norms: Tensor, position: int) -> float:
     return (norms[position] / norms[-1]).item()
 
 
-def growth_through_time(norms: Tensor) -> float:
-    """Per-step growth factor of ||dL/dh_t|| backwards in time: exp of the least-squares slope
-    of log ||dL/dh_t|| against T - t. Above 1: the gradient grows as it travels back
-    (exploding through time); below 1: it vanishes. This is a statement about the *product
-    of Jacobians*, which the total parameter-gradient norm is not."""
-    logs = torch.log(norms.double().flip(0))
-    lags = torch.arange(len(logs), dtype=torch.float64)
-    lags = lags - lags.mean()
-    slope = float((lags * (logs - logs.mean())).sum() / (lags**2).sum())
-    return math.exp(slope)
-
-
 def geometric_mean_forget(forget: Tensor) -> float:
     """exp(mean log f): the per-step factor of the diagonal path on average. Ratios spanning
     orders of magnitude average geometrically; the arithmetic mean of f overstates it."""

@@ -24,7 +24,7 @@ REACH = 1e-3  # "reach": how many steps back the gradient stays above this fract
 PRODUCT_FLOOR = 1e-26  # chapter 1's explorer: below every product its slider values give
 
 
-def _reach(norms: np.ndarray, floor: float = REACH) -> int:
+def reach_steps(norms: np.ndarray, floor: float = REACH) -> int:
     """Steps back before the relative gradient first drops below ``floor`` (all: len)."""
     below = np.flatnonzero(np.asarray(norms) < floor)
     return int(below[0]) if below.size else len(norms)
@@ -125,7 +125,7 @@ def gru_update_gate_figure(update_bias: float, steps: int = 60) -> Figure:
         lw=2,
         label="random GRU, measured",
     )
-    reach = _reach(measured)
+    reach = reach_steps(measured)
     ax.axhline(REACH, color=COLORS["bound"], lw=1, ls=":")
     ax.set_ylim(floor, 10)
     ax.set_xlabel(r"steps back $k$")
@@ -169,14 +169,14 @@ def initialisation_figure(sigma: float, forget_bias: float, steps: int = 60) -> 
         np.clip(rnn, 1e-16, 1e8),
         color=COLORS["rnn"],
         lw=2,
-        label=f"tanh RNN, $\\sigma = {sigma:.2f}$: {_reach(rnn)} steps",
+        label=f"tanh RNN, $\\sigma = {sigma:.2f}$: {reach_steps(rnn)} steps",
     )
     ax.semilogy(
         k,
         np.clip(lstm, 1e-16, 1e8),
         color=COLORS["lstm"],
         lw=2,
-        label=f"LSTM, $b_f = {forget_bias:.1f}$: {_reach(lstm)} steps",
+        label=f"LSTM, $b_f = {forget_bias:.1f}$: {reach_steps(lstm)} steps",
     )
     ax.axhline(REACH, color=COLORS["bound"], lw=1, ls=":")
     ax.set_ylim(1e-16, 1e8)

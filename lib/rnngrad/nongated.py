@@ -462,23 +462,19 @@ def deep_reach(
         raise ValueError(f"layers and steps must be ints >= 1, got {layers!r}, {steps!r}")
     torch.manual_seed(seed)
     low, high = epsilon ** (1 / steps), indrnn_bound(steps, gamma)
-    stack = []
-    for layer in range(layers):
-        size_in = 1 if layer == 0 else hidden_size
-        if cell == "indrnn":
-            rnn = IndRNN(size_in, hidden_size, bound=high)
-            with torch.no_grad():
-                rnn.weight_hh_l0.uniform_(low, high)
-        else:
-            rnn = nn.RNN(size_in, hidden_size, batch_first=True)
-        stack.append(rnn.double())
+    if cell == "indrnn":
+        stack = DeepIndRNN(1, hidden_size, layers, bound=high)
+        with torch.no_grad():
+            for layer in stack.layers:
+                layer.weight_hh_l0.uniform_(low, high)
+    else:
+        stack = nn.RNN(1, hidden_size, num_layers=layers, batch_first=True)
+    stack = stack.double()
     x = torch.rand(batch, steps, 1, dtype=torch.float64, requires_grad=True)
     readout = torch.randn(hidden_size, dtype=torch.float64)
     flush = torch.set_flush_denormal(True)  # a vanished gradient: denormals are only slow
     try:
-        h = x
-        for rnn in stack:
-            h, _ = rnn(h)
+        h, _ = stack(x)  # (batch, steps, hidden): the top layer's states
         (grad,) = torch.autograd.grad((h[:, -1] @ readout).sum(), x)
     finally:
         if flush:
