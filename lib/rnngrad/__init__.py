@@ -1,75 +1,28 @@
 """rnngrad: train recurrent cells and measure how gradients flow through time.
 
-The library of the book *Gradients Through Time*. One idea per module:
+The library of the book *Gradients Through Time*, in layers; each sub-package imports only
+the layers below it (``make lint`` checks the contract, ``.importlinter``):
 
-Cells, models and training
-* ``cells``      one step of RNN, LSTM and GRU as the textbook equations (PyTorch's
-                 layout), and ``replay``, which runs a fused module through them
-* ``model``      the fused recurrent model the book trains
-* ``init``       prescribed singular values, forget-gate biases (constant, chrono)
-* ``tasks``      adding, copy, agreement, echo, word-sense, tone and seasonal tasks, with
-                 their baselines
-* ``train``      the one training loop (typed stop reasons)
-* ``sweep``      many runs at once: cells x settings x seeds
-* ``verdict``    one stated rule that compares two groups of seeded runs
-* ``device``     device choice, seeds, threads, progress bars
+=============  ==============================================================================
+``notebook``   explorers and their frames, glue, tables, the chapters' set-up cell
+``figures``    the book's figures: draw data they are given, never measure
+``training``   the one training loop, ``RunSpec`` and the runner (joblib, Dask, Ray), verdicts
+``measure``    the one probe, Jacobians, reach, mean field, latch, claims, memory, timing
+``models``     ``SequenceModel``, the one cell registry ``CELLS`` and ``make_model``, truncation
+``cells``      one step of every cell family (gated, non-gated, linear, selective), starts
+``core``       device, tasks, the parallel scan
+``derive``     every SymPy derivation (loaded on first use: SymPy is slow to import)
+=============  ==============================================================================
 
-Measuring gradients
-* ``probe``      replay a model step by step: h_t, dL/dh_t, Jacobians and their spectra
-* ``jacobians``  the exact LSTM and GRU Jacobians, and the paths a gradient takes
-* ``meanfield``  the mean-field prediction chi of a random RNN's per-step growth
-* ``latch``      the latch dilemma, and the spectrum of W (sigma_max, rho, non-normality)
-* ``growing``    the growing-sequence task and its exploding gradient
-* ``symbolic``   the SymPy derivations the chapters show
-* ``claims``     the measurements behind the popular explanations put to the test
-
-Part V: other ways to keep a gradient alive
-* ``nongated``   leaky units, IRNN, orthogonal RNN, IndRNN, truncated BPTT
-* ``symbolic_nongated`` their SymPy derivations
-* ``linear_rnn`` the LRU and the parallel scan of linear recurrences
-* ``memory``     the curse of memory of a linear unit, derived and simulated
-* ``selective``  minGRU, minLSTM, a selective SSM and the (stabilised) sLSTM
-* ``selective_models`` those cells as trainable layers for ``make_model``, and their probe
-* ``recall_tasks`` selective copying and associative recall, with their chance baselines
-* ``selective_figures`` the figures and the explorer of the selective-gates chapter
-
-Figures and the book
-* ``style``      the book's figure style: colours, rcParams, a blank figure
-* ``diagrams``   hand-drawn diagrams: the unrolled RNN, the LSTM and GRU cells
-* ``plots``      figures that draw a measurement
-* ``sweep_plots`` figures of many runs: metric vs setting, learning curves, heatmaps
-* ``explorer_figures``, ``nongated_plots``, ``linear_figures``  the explorers' figures
-* ``explore``    slider explorers for kernels, the HTML book and the PDF
-* ``notebook``   glue, tables, the chapters' set-up cell and ``show_source``
+The names a chapter uses most are lifted here (``rnngrad.make_model``, ``rnngrad.probe``,
+``rnngrad.grid``, ``rnngrad.glue`` ...); everything else is reached through its layer
+(``rnngrad.measure.jacobians``, ``rnngrad.figures.runs``).
 """
 
-from . import (
-    claims,
-    diagrams,
-    explorer_figures,
-    growing,
-    jacobians,
-    latch,
-    linear_figures,
-    linear_rnn,
-    meanfield,
-    memory,
-    nongated,
-    nongated_plots,
-    plots,
-    recall_tasks,
-    selective,
-    selective_figures,
-    selective_models,
-    style,
-    sweep_plots,
-    verdict,
-)
+from . import cells, core, figures, measure, models, notebook, training
 from ._version import __version__ as __version__
-from .cells import gru_step, lstm_step, rnn_step, step_function, unroll
-from .device import describe, pick_device, seed_everything, set_threads
-from .explore import Explorer, Slider, explore
-from .init import (
+from .cells.gated import gru_step, lstm_step, rnn_step, step_function, unroll
+from .cells.init import (
     chrono_init_,
     memory_time,
     scaled_orthogonal,
@@ -78,11 +31,8 @@ from .init import (
     set_update_bias_,
     with_singular_values,
 )
-from .model import SequenceModel, make_model
-from .notebook import difference, glue, setup, show_source, table
-from .probe import Trace, probe, rnn_jacobian_norms
-from .sweep import Run, full_sweep, grid, lstm_forget_bias, median, select
-from .tasks import (
+from .core.device import describe, pick_device, seed_everything, set_threads
+from .core.tasks import (
     AddingProblem,
     AgreementTask,
     CopyTask,
@@ -93,31 +43,33 @@ from .tasks import (
     WordSenseTask,
     make_task,
 )
-from .train import History, train
+from .measure.probe import Trace, probe, rnn_jacobian_norms
+from .models.registry import CELLS, cell_names, make_model
+from .models.sequence import SequenceModel
+from .notebook import frames
+from .notebook.explore import Explorer, Slider, explore
+from .notebook.helpers import difference, glue, setup, show_source, table
+from .training.loop import History, train
+from .training.runner import run
+from .training.spec import Run, RunSpec
+from .training.sweep import (
+    beats_baseline,
+    compare_runs,
+    full_sweep,
+    grid,
+    grid_variants,
+    longest_beaten,
+    lstm_forget_bias,
+    median,
+    median_metric,
+    select,
+    solved_count,
+    train_lru_runs,
+    train_students,
+)
 
 __all__ = [
-    "claims",
-    "diagrams",
-    "explorer_figures",
-    "growing",
-    "jacobians",
-    "latch",
-    "linear_figures",
-    "linear_rnn",
-    "meanfield",
-    "memory",
-    "nongated",
-    "nongated_plots",
-    "plots",
-    "recall_tasks",
-    "selective",
-    "selective_figures",
-    "selective_models",
-    "style",
-    "sweep_plots",
-    "symbolic",
-    "symbolic_nongated",
-    "verdict",
+    "CELLS",
     "AddingProblem",
     "AgreementTask",
     "CopyTask",
@@ -125,6 +77,7 @@ __all__ = [
     "Explorer",
     "History",
     "Run",
+    "RunSpec",
     "SeasonalSeries",
     "SequenceModel",
     "Slider",
@@ -132,24 +85,39 @@ __all__ = [
     "ToneTask",
     "Trace",
     "WordSenseTask",
+    "beats_baseline",
+    "cell_names",
+    "cells",
     "chrono_init_",
+    "compare_runs",
+    "core",
+    "derive",
     "describe",
-    "explore",
-    "full_sweep",
     "difference",
+    "explore",
+    "figures",
+    "frames",
+    "full_sweep",
     "glue",
     "grid",
+    "grid_variants",
     "gru_step",
+    "longest_beaten",
     "lstm_forget_bias",
     "lstm_step",
     "make_model",
     "make_task",
+    "measure",
     "median",
+    "median_metric",
     "memory_time",
+    "models",
+    "notebook",
     "pick_device",
     "probe",
     "rnn_jacobian_norms",
     "rnn_step",
+    "run",
     "scaled_orthogonal",
     "seed_everything",
     "select",
@@ -159,24 +127,25 @@ __all__ = [
     "set_update_bias_",
     "setup",
     "show_source",
+    "solved_count",
     "step_function",
     "table",
     "train",
+    "train_lru_runs",
+    "train_students",
+    "training",
     "unroll",
     "with_singular_values",
 ]
 
 
-# SymPy takes about half a second to import: the derivation modules load on first use, so a
-# chapter that derives nothing does not pay for them (``rnngrad.symbolic.x`` works as before).
-_LAZY_MODULES = ("symbolic", "symbolic_nongated")
-
-
 def __getattr__(name: str):
-    if name in _LAZY_MODULES:
+    # The one lazy import: SymPy takes about half a second, so the derivations load on first
+    # use and a chapter that derives nothing does not pay for them.
+    if name == "derive":
         import importlib
 
-        module = importlib.import_module(f".{name}", __name__)
+        module = importlib.import_module(".derive", __name__)
         globals()[name] = module
         return module
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

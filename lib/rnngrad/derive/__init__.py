@@ -1,0 +1,15 @@
+"""SymPy derivations the chapters display, every one in this package (SymPy in one place).
+
+* ``rnn``       the scalar and matrix RNN, LSTM and GRU gradients, the latch, parameter counts
+* ``nongated``  leaky units, e-folding time, time warping and chrono, IndRNN, rotations
+* ``linear``    the LRU's power, e-folding time and stationary power
+* ``memory``    the curse of memory's expectations from one generating function
+
+SymPy takes about half a second to import, so ``rnngrad`` loads this package on first use
+(``rnngrad.derive``), the one lazy import of the library. May import: SymPy and the standard
+library only; nothing in ``rnngrad`` imports it but that lazy attribute.
+"""
+
+from . import linear, memory, nongated, rnn
+
+__all__ = ["linear", "memory", "nongated", "rnn"]

@@ -1,0 +1,24 @@
+"""Layer 6: the book's figures. Every function here draws data it is given; none measures or
+trains (``rnngrad.notebook.frames`` pairs a measurement with its figure for the explorers).
+
+Naming rule: a module per subject (``gated``, ``nongated``, ``linear``, ``selective`` cells;
+``runs`` of many trainings; ``diagrams`` drawn by hand; ``style``), and every function that
+returns a figure ends in ``_figure``, except the ``runs`` helpers that draw onto given axes.
+
+May import: every layer below (for constants and types); matplotlib.
+"""
+
+from . import diagrams, gated, linear, nongated, runs, selective, style
+from .style import COLORS, new_figure
+
+__all__ = [
+    "COLORS",
+    "diagrams",
+    "gated",
+    "linear",
+    "new_figure",
+    "nongated",
+    "runs",
+    "selective",
+    "style",
+]

@@ -1,0 +1,152 @@
+"""Figures of many training runs: metric against a setting, learning curves with their
+spread over seeds, where the gradient reaches, and how large gradients get."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+from matplotlib.transforms import ScaledTranslation
+
+from ..training.loop import History
+from ..training.spec import Run
+from ..training.sweep import median, select
+from .style import COLORS, new_figure
+
+LEGEND_DROP_IN = 0.45  # a legend under the axes starts this far below them (inches)
+
+# Per cell, a marker and line style besides the palette's colour, so cells whose medians
+# coincide (all at accuracy 1, say) stay visible: the LSTM thin, dashed and with open squares,
+# drawn on top of the GRU's wide solid line and filled triangles.
+CELL_STYLE = {
+    "rnn": {"marker": "o", "ls": "-", "lw": 2, "zorder": 3},
+    "lstm": {"marker": "s", "ls": (0, (4, 3)), "lw": 1.5, "ms": 9, "mfc": "none", "mew": 1.5,
+             "zorder": 4},
+    "gru": {"marker": "^", "ls": "-", "lw": 3.5, "ms": 6, "zorder": 2},
+}  # fmt: skip
+
+
+def metric_vs_setting(
+    runs: Sequence[Run], xlabel: str, ax=None, baseline: dict | None = None, title: str = ""
+) -> Figure | None:
+    """The final metric of each cell against the swept setting (median over seeds, every
+    seed as a dot); ``baseline`` maps setting -> the score of a model that learnt nothing."""
+    fig = None
+    if ax is None:
+        fig, (ax,) = new_figure(4.2, 3.2)
+    settings = sorted({r.setting for r in runs})
+    for cell in dict.fromkeys(r.cell for r in runs):
+        mine = select(runs, cell=cell)
+        mid = [median(r.metric for r in select(mine, setting=s)) for s in settings]
+        style = CELL_STYLE.get(cell, {"marker": "o", "ls": "-", "lw": 2})
+        ax.plot(settings, mid, color=COLORS[cell], label=cell.upper(), **style)
+        ax.plot([r.setting for r in mine], [r.metric for r in mine], ".", color=COLORS[cell],
+                zorder=style.get("zorder"))  # fmt: skip
+    if baseline:
+        xs = sorted(baseline)
+        ax.plot(xs, [baseline[x] for x in xs], "k--", lw=1, label="baseline")
+    task = runs[0].task
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(task.metric_name)
+    ax.set_title(title)
+    # Under the axes, clear of the tick labels and the x label, where no median, seed or
+    # baseline can run through it (a cell at the baseline leaves no free corner inside).
+    below = ax.transAxes + ScaledTranslation(0, -LEGEND_DROP_IN, ax.figure.dpi_scale_trans)
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=below, ncols=2, fontsize=8
+    )
+    return fig
+
+
+def learning_curves(
+    runs: Sequence[Run], label, ax=None, title: str = "", colors: dict[str, str] | None = None
+) -> Figure | None:
+    """Held-out metric over training: the median over seeds per group (``label(run)``) as a
+    line, the range between the best and worst seed shaded. ``colors`` maps a group's label
+    to its colour (e.g. ``{"LSTM": COLORS["lstm"]}``); other groups take the default cycle."""
+    fig = None
+    if ax is None:
+        fig, (ax,) = new_figure(5.0, 3.2)
+    for i, (name, group) in enumerate(_group(runs, label).items()):
+        steps = max((r.history.eval_step for r in group), key=len)
+        # A run that stopped early (target reached) keeps its last value.
+        curves = np.array([_pad(r.history, len(steps)) for r in group], dtype=float)
+        color = (colors or {}).get(name, f"C{i}")
+        ax.plot(steps, np.nanmedian(curves, 0), color=color, lw=2, label=name)
+        ax.fill_between(steps, np.nanmin(curves, 0), np.nanmax(curves, 0), color=color, alpha=0.2)
+    ax.set_xlabel("training step")
+    ax.set_ylabel(runs[0].task.metric_name)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def _group(runs: Sequence[Run], label) -> dict[str, list[Run]]:
+    """Runs grouped by ``label(run)``, in order of first appearance."""
+    groups: dict[str, list[Run]] = {}
+    for r in runs:
+        groups.setdefault(label(r), []).append(r)
+    return groups
+
+
+def _pad(history: History, n: int) -> list[float]:
+    """A run that reached its target keeps its last value; a diverged one has none."""
+    values = history.eval_metric
+    fill = np.nan if history.diverged or not values else values[-1]
+    return values + [fill] * (n - len(values))
+
+
+def gradient_heatmap(norms: dict[str, torch.Tensor], title: str = "") -> Figure:
+    """One row per label, ||dL/dh_t|| over t in colour (log scale): where the loss still
+    reaches. Each row is divided by its value at the last step."""
+    labels = list(norms)
+    rows = np.stack([(n / n[-1]).cpu().numpy() for n in norms.values()])
+    fig, (ax,) = new_figure(6.4, 0.45 * len(labels) + 1.2)
+    low = max(rows[rows > 0].min(), 1e-12)
+    image = ax.imshow(
+        rows.clip(low),
+        aspect="auto",
+        cmap="viridis",
+        norm=LogNorm(low, max(rows.max(), 1.0)),
+        extent=(0.5, rows.shape[1] + 0.5, len(labels) - 0.5, -0.5),
+        interpolation="nearest",
+    )
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("time step $t$")
+    ax.grid(False)
+    ax.set_title(title)
+    fig.colorbar(
+        image, ax=ax, label=r"$\|\partial L/\partial h_t\| \,/\, \|\partial L/\partial h_T\|$"
+    )
+    return fig
+
+
+def grad_norm_histogram(runs: Sequence[Run], label, ax=None, title: str = "") -> Figure | None:
+    """The distribution of the (pre-clipping) gradient norm over all steps, per group."""
+    fig = None
+    if ax is None:
+        fig, (ax,) = new_figure(5.0, 3.2)
+    groups = {
+        name: [g for r in group for g in r.history.grad_norm]
+        for name, group in _group(runs, label).items()
+    }
+    finite = [v for vs in groups.values() for v in vs if np.isfinite(v) and v > 0]
+    bins = np.logspace(np.log10(min(finite)), np.log10(max(finite)), 40)
+    for i, (name, values) in enumerate(groups.items()):
+        ax.hist(
+            [v for v in values if np.isfinite(v)],
+            bins=bins,
+            histtype="step",
+            lw=2,
+            color=f"C{i}",
+            label=name,
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("gradient norm before clipping")
+    ax.set_ylabel("training steps")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,31 @@
+"""Layer 4: measuring gradients through time; nothing here trains or draws.
+
+* ``probe``      the one probe for every cell: states, dL/dstate_t, Jacobians and spectra
+* ``jacobians``  the exact LSTM and GRU Jacobians, and the paths a gradient takes
+* ``reach``      how far back the gradient reaches in random cells (the explorers' data)
+* ``meanfield``  the mean-field prediction chi of a random RNN's per-step growth
+* ``latch``      the latch dilemma, and the spectrum of W
+* ``claims``     the measurements behind the popular explanations put to the test
+* ``growing``    the growing sequence's exploding gradient
+* ``memory``     the curse of memory, simulated
+* ``timing``     scan against loop, timed in one run
+
+May import: ``rnngrad.core``, ``rnngrad.cells``, ``rnngrad.models``.
+"""
+
+from . import claims, growing, jacobians, latch, meanfield, memory, probe, reach, timing
+from .probe import Trace, rnn_jacobian_norms
+
+__all__ = [
+    "Trace",
+    "claims",
+    "growing",
+    "jacobians",
+    "latch",
+    "meanfield",
+    "memory",
+    "probe",
+    "reach",
+    "rnn_jacobian_norms",
+    "timing",
+]

@@ -1,0 +1,52 @@
+"""The curse of memory's student: one linear unit, three parametrisations (Zucchet & Orvieto, 2024)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from ..core.scan import linear_scan
+
+PARAMETRISATIONS = ("raw", "normalised", "exp-normalised")
+
+
+class OneUnitStudent(nn.Module):
+    r"""The student: :math:`h_t = \lambda h_{t-1} + x_t`, output :math:`c\,g(\lambda)\,h_t`.
+
+    * ``raw``: :math:`\lambda` trained directly, :math:`g = 1`;
+    * ``normalised``: :math:`\lambda` trained directly, :math:`g = \gamma = \sqrt{1-\lambda^2}`;
+    * ``exp-normalised``: :math:`\lambda = \exp(-e^{\nu})`, :math:`\nu` trained, :math:`g = \gamma`
+      (the LRU's choice).
+    """
+
+    cell = "linear"
+    per_step = True
+
+    def __init__(self, parametrisation: str = "raw", lam0: float = 0.5):
+        super().__init__()
+        if parametrisation not in PARAMETRISATIONS:
+            raise ValueError(
+                f"parametrisation must be one of {PARAMETRISATIONS}, got {parametrisation!r}"
+            )
+        if not 0 < lam0 < 1:
+            raise ValueError(f"lam0 must be in (0, 1), got {lam0!r}")
+        self.parametrisation = parametrisation
+        value = math.log(-math.log(lam0)) if parametrisation == "exp-normalised" else lam0
+        self.theta = nn.Parameter(torch.tensor(value))
+        self.c = nn.Parameter(torch.tensor(1.0))
+
+    @property
+    def lam(self) -> Tensor:
+        if self.parametrisation == "exp-normalised":
+            return torch.exp(-torch.exp(self.theta))
+        return self.theta
+
+    def readout(self, hidden: Tensor) -> Tensor:
+        gain = 1.0 if self.parametrisation == "raw" else torch.sqrt((1 - self.lam**2).clamp_min(0))
+        return self.c * gain * hidden
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.readout(linear_scan(self.lam, x))  # (B, T, 1)
+

@@ -1,0 +1,99 @@
+"""One runner for many training runs, on joblib: worker processes on this machine, or a Dask
+or Ray cluster by naming its backend.
+
+``run(specs)`` executes every ``RunSpec`` and returns the ``Run``s in the order given. Each run
+trains on one CPU thread (``rnngrad.training.spec.execute``), so its numbers do not depend on
+where it ran: ``backend="serial"`` (this process), ``"processes"`` (joblib's worker processes,
+one per core by default), ``"dask"`` (the ``dask.distributed.Client`` the caller has created, e.g.
+on a ``LocalCluster`` or a cluster's scheduler) and ``"ray"`` (a running Ray instance) all give the
+same numbers. On small recurrent models two one-thread processes do more work than one
+two-thread process (measured in ``benchmarks/``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import torch
+from tqdm.auto import tqdm
+
+from ..core.device import pick_device, progress_enabled
+from .spec import Run, RunSpec, execute, execute_remote, rebuild
+
+BACKENDS = ("auto", "serial", "processes", "dask", "ray")
+
+
+def default_workers(device=None) -> int:
+    """One worker per core on the CPU; one (this process) on a GPU, which the runs share."""
+    device = torch.device(device) if device is not None else pick_device()
+    return 1 if device.type != "cpu" else os.cpu_count() or 1
+
+
+def run(
+    specs: Sequence[RunSpec],
+    *,
+    backend: str = "auto",
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[Run]:
+    """Execute every spec and return its ``Run`` (trained model and history), in order.
+
+    ``backend="auto"`` runs in this process when one worker is asked for (or a GPU is in
+    use), else in joblib's worker processes. ``workers`` defaults to one per core on the CPU.
+    """
+    specs = list(specs)
+    if not specs:
+        raise ValueError("run needs at least one RunSpec")
+    if not all(isinstance(s, RunSpec) for s in specs):
+        raise TypeError("run takes RunSpec objects")
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be a positive int or None, got {workers!r}")
+    if workers is None:
+        workers = default_workers(specs[0].train.get("device"))
+    workers = max(1, min(workers, len(specs)))
+    if backend == "auto":
+        backend = "serial" if workers == 1 else "processes"
+    bar = tqdm(total=len(specs), desc="runs", disable=not progress_enabled(progress), leave=False)
+    try:
+        if backend == "serial":
+            runs = []
+            for spec in specs:
+                runs.append(Run(spec, *execute(spec)))
+                bar.update()
+            return runs
+        return [
+            Run(spec, rebuild(spec, weights), history)
+            for spec, (weights, history) in zip(
+                specs, _in_parallel(specs, backend, workers, bar), strict=True
+            )
+        ]
+    finally:
+        bar.close()
+
+
+def _in_parallel(specs: list[RunSpec], backend: str, workers: int, bar) -> list:
+    from joblib import Parallel, delayed, parallel_config  # the engine, loaded when used
+
+    if backend == "ray":
+        try:
+            from ray.util.joblib import register_ray
+        except ImportError as err:
+            raise ImportError("backend='ray' needs Ray: pip install 'ray[default]'") from err
+        register_ray()
+    if backend == "dask":
+        try:
+            import distributed  # noqa: F401  (joblib's Dask backend lives in distributed)
+        except ImportError as err:
+            raise ImportError("backend='dask' needs dask.distributed and a Client") from err
+    engine = {"processes": "loky", "dask": "dask", "ray": "ray"}[backend]
+    n_jobs = workers if backend == "processes" else -1
+    results = []
+    with parallel_config(backend=engine, n_jobs=n_jobs, inner_max_num_threads=1):
+        tasks = (delayed(execute_remote)(spec) for spec in specs)
+        for result in Parallel(return_as="generator")(tasks):
+            results.append(result)
+            bar.update()
+    return results
