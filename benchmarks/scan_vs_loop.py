@@ -15,8 +15,8 @@ import time
 import torch
 
 import rnngrad
-from rnngrad.linear_rnn import time_scan_and_loop
-from rnngrad.selective import min_gru
+from rnngrad.cells.selective import min_gru
+from rnngrad.measure.timing import time_scan_and_loop
 
 LENGTHS = [16, 64, 256, 1024, 4096]
 

@@ -48,7 +48,7 @@ from .models.registry import CELLS, cell_names, make_model
 from .models.sequence import SequenceModel
 from .notebook import frames
 from .notebook.explore import Explorer, Slider, explore
-from .notebook.helpers import difference, glue, setup, show_source, table
+from .notebook.helpers import difference, glue, glue_all, setup, show_source, table
 from .training.loop import History, train
 from .training.runner import run
 from .training.spec import Run, RunSpec
@@ -99,6 +99,7 @@ __all__ = [
     "frames",
     "full_sweep",
     "glue",
+    "glue_all",
     "grid",
     "grid_variants",
     "gru_step",

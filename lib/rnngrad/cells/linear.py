@@ -122,4 +122,3 @@ def impulse_response(modulus: float, phase: float, steps: int) -> Tensor:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
     k = torch.arange(steps, dtype=torch.float64)
     return torch.polar(modulus**k, phase * k)
-

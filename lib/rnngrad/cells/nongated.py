@@ -241,4 +241,3 @@ def irnn_init_(module: nn.RNN, scale: float = 1.0) -> nn.RNN:
         for name in ("bias_ih", "bias_hh"):
             getattr(module, f"{name}_l{layer}").zero_()
     return module
-

@@ -309,9 +309,7 @@ class MinLSTM(MinGRU):
 
     def coefficients(self, x: Tensor) -> tuple[Tensor, Tensor]:
         f, i, h = self.linear_f, self.linear_i, self.linear_h
-        return min_lstm_coefficients(
-            x, f.weight, i.weight, h.weight, f.bias, i.bias, h.bias
-        )
+        return min_lstm_coefficients(x, f.weight, i.weight, h.weight, f.bias, i.bias, h.bias)
 
 
 class SelectiveSSM(SelectiveLayer):
@@ -393,4 +391,3 @@ class SLSTM(SelectiveLayer):
 
     def sequence(self, x: Tensor) -> Tensor:
         return self.unroll(x)[1]
-

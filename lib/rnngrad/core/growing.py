@@ -59,4 +59,3 @@ class GrowingSequence(Task):
         noise = self.noise * torch.randn(batch, self.T + 1, generator=generator)
         seq = (start + delta * steps + noise) / self.scale
         return seq[:, :-1, None], seq[:, 1:]
-

@@ -91,4 +91,3 @@ def scan_rounds(T: int) -> int:
     while T > 1:
         T, rounds = T // 2, rounds + 1
     return rounds
-

@@ -62,4 +62,3 @@ class TeacherTask(Task):
         lam = torch.tensor(self.lam_star)
         y = math.sqrt(1 - self.lam_star**2) * linear_scan(lam, x)
         return x, y[..., 0]
-

@@ -47,4 +47,3 @@ def symbolic_stationary_power():
     # SymPy answers piecewise: the closed form where |lambda|^2 < 1, which holds here
     geometric = series.args[0][0] if isinstance(series, sp.Piecewise) else series
     return r, sp.simplify(geometric), sp.simplify((1 - r**2) * geometric)
-

@@ -90,4 +90,3 @@ def memory_functions():
         key: sp.lambdify((e.lam, e.rho), getattr(e, key), "numpy")
         for key in ("h2", "dh2", "norm_dh2", "exp_norm_dh2", "gate_dh2")
     }
-

@@ -15,10 +15,11 @@ from .style import COLORS, EXPLODE, VANISH, new_figure, plain_log_ticks
 PRODUCT_FLOOR = 1e-26  # chapter 1's explorer: below every product its slider values give
 
 
-def product_of_factors_figure(w: float, steps: int = 40) -> Figure:
+def product_of_factors_figure(linear: np.ndarray, tanh: np.ndarray, w: float) -> Figure:
     """Chapter 1's explorer: each step's factor w * tanh'(a_t) and their running product
-    |dh_T/dh_{T-k}|, for a linear and a tanh one-unit RNN with recurrent weight w."""
-    linear, tanh = scalar_factors(round(w, 6), steps)
+    |dh_T/dh_{T-k}|, for a linear and a tanh one-unit RNN with recurrent weight w, given the
+    factors of each (``rnngrad.measure.reach.scalar_factors``), t = 1..steps."""
+    steps = len(linear)
     k = np.arange(1, steps + 1)
     # Drawn at the explorer's frame width (5.6 in, text >= 10 pt); each panel's legend sits
     # under its axes, where no factor, product or reference line can run through it.
@@ -47,10 +48,12 @@ def product_of_factors_figure(w: float, steps: int = 40) -> Figure:
     return fig
 
 
-def gru_update_gate_figure(update_bias: float, steps: int = 60) -> Figure:
+def gru_update_gate_figure(measured: np.ndarray, update_bias: float) -> Figure:
     """Chapter 4's explorer: how far back a random GRU's gradient reaches, by update-gate
-    bias b_z (PyTorch's convention: z keeps the old state), with sigma(b_z)^k for reference."""
-    measured = gru_gradient_reach(round(update_bias, 6), steps)
+    bias b_z (PyTorch's convention: z keeps the old state), with sigma(b_z)^k for reference.
+    ``measured``: ||dL/dh_{T-k}|| / ||dL/dh_T||, k = 0..steps-1
+    (``rnngrad.measure.reach.gru_gradient_reach``)."""
+    steps = len(measured)
     z = 1 / (1 + math.exp(-update_bias))
     k = np.arange(steps)
     fig, (ax,) = new_figure(width=6.4, height=3.4)
@@ -82,12 +85,14 @@ def gru_update_gate_figure(update_bias: float, steps: int = 60) -> Figure:
     return fig
 
 
-def initialisation_figure(sigma: float, forget_bias: float, steps: int = 60) -> Figure:
+def initialisation_figure(
+    rnn: np.ndarray, lstm: np.ndarray, sigma: float, forget_bias: float
+) -> Figure:
     """Chapter 6's explorer: what the start sets. A tanh RNN whose recurrent singular values
     all start at sigma, beside an LSTM whose forget bias starts at b_f: how far back the
-    gradient reaches at step 0 of training."""
-    rnn = rnn_start_reach(round(sigma, 6), steps)
-    lstm = lstm_start_reach(round(forget_bias, 6), steps)
+    gradient reaches at step 0 of training (``rnngrad.measure.reach.rnn_start_reach`` and
+    ``lstm_start_reach``, one value per step back k = 1..steps)."""
+    steps = len(rnn)
     k = np.arange(1, steps + 1)
     # Drawn at the explorer's frame width (5.6 in, text >= 10 pt); the legend sits under the
     # axes, where neither curve can run through it (a small sigma takes the RNN's curve down
@@ -119,12 +124,12 @@ def initialisation_figure(sigma: float, forget_bias: float, steps: int = 60) -> 
     return fig
 
 
-def clipping_figure(log10_threshold: float) -> Figure:
+def clipping_figure(norms: np.ndarray, log10_threshold: float) -> Figure:
     """Chapter 7's explorer: norm clipping at tau = 10^x on the gradients of an exploding
-    start. Each batch's gradient norm before clipping and the norm of the step taken after
+    start. Each batch's gradient norm before clipping (``norms``, from
+    ``rnngrad.measure.reach.exploding_gradient_norms``) and the norm of the step taken after
     (min(||g||, tau)); the direction is kept."""
     tau = 10.0**log10_threshold
-    norms = exploding_gradient_norms()
     clipped = np.minimum(norms, tau)
     b = np.arange(1, len(norms) + 1)
     # Drawn at the explorer's frame width (5.6 in, text >= 10 pt); the legend sits under the
@@ -150,15 +155,18 @@ def clipping_figure(log10_threshold: float) -> Figure:
     return fig
 
 
-def cue_distance_figure(distance: float, length: int = 80) -> Figure:
+def cue_distance_figure(profiles: dict[str, np.ndarray], distance: float) -> Figure:
     """Chapter 9's explorer: a cue ``distance`` steps before the answer; how much of the
-    answer's gradient reaches the cue's input in an untrained RNN, LSTM and GRU."""
+    answer's gradient reaches the cue's input in an untrained RNN, LSTM and GRU.
+    ``profiles[cell]`` (cells ``"rnn"``, ``"lstm"``, ``"gru"``): ||dL/dx_t|| / ||dL/dx_T||,
+    t = 1..length (``rnngrad.measure.reach.input_gradient_profile``)."""
     d = int(round(distance))
+    length = len(profiles["rnn"])
     t = np.arange(1, length + 1)
     fig, (ax,) = new_figure(width=6.4, height=3.4)
     said = []
     for cell in ("rnn", "lstm", "gru"):
-        profile = input_gradient_profile(cell, length)
+        profile = profiles[cell]
         at_cue = profile[length - 1 - d]
         ax.semilogy(
             t,
@@ -179,34 +187,32 @@ def cue_distance_figure(distance: float, length: int = 80) -> Figure:
 
 
 def singular_value_figure(
+    norms: dict[str, np.ndarray],
     sigma_1: float,
     sigma_2: float,
-    input_scale: float = 1.0,
-    n: int = 2,
-    steps: int = 60,
-    seed: int = 0,
+    input_scale: float,
+    n: int,
 ) -> Figure:
     """||dh_t/dh_0|| over t for a linear and a tanh RNN whose n x n recurrent matrix has
-    singular values spread from sigma_1 to sigma_2, with the bound sigma_max^t."""
-    n = int(round(n))  # a slider hands over floats
-    g = torch.Generator().manual_seed(seed)
-    w = with_singular_values(np.linspace(sigma_1, sigma_2, n), generator=g)
+    singular values spread from sigma_1 to sigma_2, with the bound sigma_max^t. ``norms``:
+    ``{"linear": ..., "tanh": ...}``, t = 1..steps
+    (``rnngrad.measure.reach.singular_value_norms``)."""
+    steps = len(norms["linear"])
     t = np.arange(1, steps + 1)
     # Drawn at the explorer's frame width (5.6 in, text >= 10 pt); the legend sits under the
     # axes, where neither the curves nor the bound can run through it.
     fig, (ax,) = new_figure(width=5.6, height=4.6)
     floor, ceiling = 1e-14, 1e14
     for kind in ("linear", "tanh"):
-        norms = rnn_jacobian_norms(w, steps, nonlinearity=kind, input_scale=input_scale, seed=seed)
-        norms = norms.clamp(floor, ceiling).numpy()
-        ax.semilogy(t, norms, color=COLORS[kind], lw=2, label=f"{kind} RNN")
+        shown = np.clip(norms[kind], floor, ceiling)
+        ax.semilogy(t, shown, color=COLORS[kind], lw=2, label=f"{kind} RNN")
         for threshold, verb in ((VANISH, "vanishes"), (EXPLODE, "explodes")):
-            crossed = np.flatnonzero(norms < threshold if verb == "vanishes" else norms > threshold)
+            crossed = np.flatnonzero(shown < threshold if verb == "vanishes" else shown > threshold)
             if crossed.size:  # marked on the curve, named in the legend (no text on the curves)
                 k = crossed[0]
                 ax.plot(
                     t[k],
-                    norms[k],
+                    shown[k],
                     "o",
                     color=COLORS[kind],
                     ms=7,
@@ -247,9 +253,10 @@ def singular_value_figure(
     return fig
 
 
-def forget_bias_figure(forget_bias: float, steps: int = 60, seed: int = 0) -> Figure:
-    """The forget-bias explorer's figure: closed-form and measured decay, memory time marked."""
-    closed, measured = forget_gate_decay(forget_bias, steps, seed=seed)
+def forget_bias_figure(closed: np.ndarray, measured: np.ndarray, forget_bias: float) -> Figure:
+    """The forget-bias explorer's figure: closed-form and measured decay over lags
+    0..steps-1 (``rnngrad.measure.claims.forget_gate_decay``), memory time marked."""
+    steps = len(measured)
     lag = np.arange(steps)
     f = 1 / (1 + math.exp(-forget_bias))
     fig, (ax,) = new_figure(width=8.4)
@@ -281,20 +288,16 @@ def forget_bias_figure(forget_bias: float, steps: int = 60, seed: int = 0) -> Fi
     return fig
 
 
-def gating_figure(forget_bias: float, steps: int = 30, hidden: int = 32, seed: int = 0) -> Figure:
+def gating_figure(ratio: np.ndarray, cosine: np.ndarray, forget_bias: float) -> Figure:
     """Part IV's gate explorer: a random gradient carried back through the forget gates of
     a random LSTM (forget bias b_f) on a random sequence: its length and its cosine to
-    the original, k steps back."""
-    lstm = random_lstm(hidden, seed=seed)
-    set_forget_bias_(lstm, forget_bias)
-    x = torch.randn(1, steps, hidden, generator=torch.Generator().manual_seed(seed))
-    ratio, cosine = elementwise_gating(forget_activations(lstm, x.double())[0], seed=seed)
-    k = np.arange(1, steps + 1)
+    the original, k = 1..steps steps back (``rnngrad.measure.reach.forget_gating``)."""
+    k = np.arange(1, len(ratio) + 1)
     fig, axes = new_figure(width=8.0, height=3.0, ncols=2)
-    axes[0].semilogy(k, ratio.numpy(), color=COLORS["lstm"], lw=2)
+    axes[0].semilogy(k, ratio, color=COLORS["lstm"], lw=2)
     axes[0].set_ylim(1e-16, 2)
     axes[0].set_ylabel(r"$\|g_k\| \,/\, \|g\|$")
-    axes[1].plot(k, cosine.numpy(), color=COLORS["lstm"], lw=2)
+    axes[1].plot(k, cosine, color=COLORS["lstm"], lw=2)
     axes[1].set_ylim(0, 1.05)
     axes[1].set_ylabel(r"$\cos(g_k, g)$")
     for ax in axes:
@@ -321,4 +324,3 @@ def gradient_norm_figure(norms: dict[str, np.ndarray], title: str = "") -> Figur
     ax.set_title(title)
     ax.legend()
     return fig
-

@@ -1,5 +1,6 @@
 """Figures of the linear-recurrence chapters (13, 14): cheap to draw, no training inside, so
-the explorers can pre-render them over their whole slider grid."""
+the explorers can pre-render them over their whole slider grid. Each draws what it is given;
+``rnngrad.notebook.frames`` measures and evaluates for the explorers."""
 
 from __future__ import annotations
 
@@ -14,16 +15,17 @@ from .style import COLORS, VANISH, new_figure
 LAGS = 600
 
 
-def eigenvalue_figure(modulus: float, phase_over_pi: float, lags: int = LAGS) -> Figure:
+def eigenvalue_figure(h: np.ndarray, modulus: float, phase_over_pi: float) -> Figure:
     """Explorer figure for one LRU eigenvalue lambda = modulus * exp(i pi phase_over_pi).
 
     Left: the impulse response h_k = lambda^k (real part, and its envelope |lambda|^k).
     Right: the gradient that reaches k steps back, |dh_{t+k}/dh_t| = |lambda|^k, on a log
     scale, with the e-folding time -1/ln|lambda| and the lag where it falls below 1e-6.
+    ``h``: lambda^k, k = 0..lags-1 (``rnngrad.measure.reach.eigenvalue_response``).
     """
     if not 0 <= modulus <= 1:
         raise ValueError(f"modulus must be in [0, 1], got {modulus!r}")
-    h = impulse_response(modulus, math.pi * phase_over_pi, lags).numpy()
+    lags = len(h)
     k = np.arange(lags)
     # Drawn at the explorer's frame width (5.6 in, text >= 10 pt). Each panel's legend sits
     # above its axes, titled with what the panel's title said, so it never covers a curve.
@@ -66,20 +68,12 @@ def eigenvalue_figure(modulus: float, phase_over_pi: float, lags: int = LAGS) ->
     return fig
 
 
-def ring_figure(
-    rings: dict[str, tuple[float, float, float]], n: int = 400, seed: int = 0
-) -> Figure:
-    """Eigenvalues drawn by ``ring_init`` for each named ring ``(r_min, r_max, max_phase)``,
-    in the complex plane with the unit circle: one panel per ring."""
-    import torch
-
-    from .linear_rnn import lru_lambda, ring_init
-
-    fig, axes = new_figure(width=3.2 * len(rings), height=3.2, ncols=len(rings))
+def ring_figure(eigenvalues: dict[str, np.ndarray]) -> Figure:
+    """Eigenvalues drawn for each named ring (``rnngrad.measure.reach.ring_eigenvalues``), in
+    the complex plane with the unit circle: one panel per ring."""
+    fig, axes = new_figure(width=3.2 * len(eigenvalues), height=3.2, ncols=len(eigenvalues))
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 400))
-    for ax, (name, (r_min, r_max, max_phase)) in zip(axes, rings.items(), strict=True):
-        g = torch.Generator().manual_seed(seed)
-        lam = lru_lambda(*ring_init(n, r_min, r_max, max_phase, generator=g)).numpy()
+    for ax, (name, lam) in zip(axes, eigenvalues.items(), strict=True):
         ax.plot(circle.real, circle.imag, color=COLORS["bound"], lw=1)
         ax.scatter(lam.real, lam.imag, s=6, color=COLORS["linear"], alpha=0.6)
         ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), aspect="equal", xlabel=r"Re $\lambda$")
@@ -136,29 +130,28 @@ SENSITIVITY_CURVES = {
 }
 
 
-def sensitivity_figure(memory_log10: float, rho: float) -> Figure:
-    """Explorer figure of the curse of memory: the four SymPy expressions of
-    ``rnngrad.memory`` against the memory 1/(1 - lambda), for input correlation ``rho``,
-    with the value at lambda = 1 - 10^-memory_log10 marked."""
-    from .memory import memory_functions
-
-    if not -1 < rho < 1:
-        raise ValueError(f"rho must be in (-1, 1), got {rho!r}")
-    if not memory_log10 > 0:
-        raise ValueError(f"memory_log10 must be > 0, got {memory_log10!r}")
-    funcs = memory_functions()
-    memory = np.logspace(0.05, 3.5, 200)
-    lam = 1 - 1 / memory
+def sensitivity_figure(
+    memory: np.ndarray,
+    curves: dict[str, np.ndarray],
+    at: dict[str, float],
+    memory_log10: float,
+    rho: float,
+) -> Figure:
+    """Explorer figure of the curse of memory: the SymPy expressions of
+    ``rnngrad.derive.memory`` against the memory 1/(1 - lambda), for input correlation
+    ``rho``, with the value at lambda = 1 - 10^-memory_log10 marked. ``memory``, ``curves``
+    and ``at`` (the values there) as ``rnngrad.measure.reach.memory_sensitivity`` returns
+    them, keyed like ``SENSITIVITY_CURVES``."""
     lam_now = 1 - 10.0**-memory_log10
     # Drawn at the explorer's frame width (5.6 in, text >= 10 pt); the legend sits under the
     # axes, since the curves fan out over the whole panel as rho and the memory change.
     fig, (ax,) = new_figure(width=5.6, height=4.4)
     for key, (label, color, ls) in SENSITIVITY_CURVES.items():
-        ax.loglog(memory, funcs[key](lam, rho), color=color, ls=ls, lw=2, label=label)
-        ax.plot([10.0**memory_log10], [funcs[key](lam_now, rho)], "o", color=color)
+        ax.loglog(memory, curves[key], color=color, ls=ls, lw=2, label=label)
+        ax.plot([10.0**memory_log10], [at[key]], "o", color=color)
     ax.axvline(10.0**memory_log10, color=COLORS["bound"], lw=1)
     ax.set(xlabel=r"memory $1/(1-\lambda)$", ylabel="expected square", ylim=(1e-5, 1e12))
-    sens = funcs["dh2"](lam_now, rho)
+    sens = at["dh2"]
     ax.set_title(
         rf"$\lambda$ = {lam_now:.4f}, $\rho$ = {rho:.1f}: $E[(\partial h/\partial\lambda)^2]$ = {sens:.2g}",
         fontsize=10,
@@ -167,20 +160,20 @@ def sensitivity_figure(memory_log10: float, rho: float) -> Figure:
     return fig
 
 
-def simulation_figure(checks: dict[float, list[tuple[float, dict[str, float]]]]) -> Figure:
+def simulation_figure(
+    checks: dict[float, list[tuple[float, dict[str, float]]]],
+    lines: dict[float, tuple[np.ndarray, dict[str, np.ndarray]]],
+) -> Figure:
     """SymPy's E[h^2] and E[(dh/dlambda)^2] (lines) against Monte-Carlo estimates (points),
-    one colour per input correlation rho; ``checks[rho]`` lists (lambda, simulated)."""
-    from .memory import memory_functions
-
-    funcs = memory_functions()
+    one colour per input correlation rho; ``checks[rho]`` lists (lambda, simulated),
+    ``lines[rho]`` is (lambda, {"h2": ..., "dh2": ...}) from
+    ``rnngrad.measure.reach.memory_lines``."""
     fig, axes = new_figure(width=8.0, height=3.2, ncols=2)
     colors = [COLORS["linear"], COLORS["lstm"], COLORS["gru"], COLORS["rnn"]]
     for color, (rho, rows) in zip(colors, checks.items(), strict=False):
-        lam_line = np.linspace(min(r[0] for r in rows), max(r[0] for r in rows), 100)
+        lam_line, expected = lines[rho]
         for ax, key in zip(axes, ("h2", "dh2"), strict=True):
-            ax.semilogy(
-                lam_line, funcs[key](lam_line, rho), color=color, lw=1.5, label=rf"$\rho$ = {rho}"
-            )
+            ax.semilogy(lam_line, expected[key], color=color, lw=1.5, label=rf"$\rho$ = {rho}")
             ax.semilogy([r[0] for r in rows], [r[1][key] for r in rows], "o", color=color)
     axes[0].set(xlabel=r"$\lambda$", ylabel=r"$E[h^2]$")
     axes[1].set(xlabel=r"$\lambda$", ylabel=r"$E[(\partial h/\partial\lambda)^2]$")
@@ -224,4 +217,3 @@ def lr_sweep_figure(lrs, finals: dict[str, list[list[float]]], baseline: float) 
     ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="final held-out MSE")
     ax.legend(fontsize=8)
     return fig
-

@@ -8,13 +8,8 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..measure.reach import RESET_AT
 from .style import COLORS, VANISH, new_figure, plain_log_ticks
-
-STEPS = 60  # the explorer's sequence: ordinary tokens, with a "reset" token at RESET_AT
-
-
-RESET_AT = 30
-
 
 CELL_COLORS = {
     "lstm": COLORS["lstm"],
@@ -26,14 +21,15 @@ CELL_COLORS = {
 }
 
 
-def delta_figure(hold_log10: float, reset_log10: float) -> Figure:
+def delta_figure(
+    delta: np.ndarray, factor: np.ndarray, hold_log10: float, reset_log10: float
+) -> Figure:
     """Explorer figure: left, the per-step retention A_bar_t = exp(Delta_t A) (A = -1) along
     the sequence; right, how much of the gradient at the last step reaches each earlier step,
-    exp(A sum Delta), on a log scale: a small Delta holds, one large Delta cuts."""
-    factor = selective_decay(hold_log10, reset_log10)
-    delta = np.full(STEPS, 10.0**hold_log10)
-    delta[RESET_AT] = 10.0**reset_log10
-    t = np.arange(1, STEPS + 1)
+    exp(A sum Delta), on a log scale: a small Delta holds, one large Delta cuts. ``delta``
+    and ``factor`` from ``rnngrad.measure.reach.selective_deltas`` and ``selective_decay``
+    (the reset token at ``RESET_AT``)."""
+    t = np.arange(1, len(delta) + 1)
     # At most the explorers' frame width, so no label (its sub- and superscripts included) is
     # scaled below the explorers' minimum text size.
     fig, (left, right) = new_figure(width=5.6, height=3.2, ncols=2)
@@ -83,4 +79,3 @@ def results_figure(
         ax.set_title(task, fontsize=10)
         ax.legend(fontsize=8, loc="best")
     return fig
-

@@ -7,8 +7,11 @@ stays readable when the book is in dark mode.
 
 from __future__ import annotations
 
+import math
+
 import matplotlib as mpl
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 COLORS = {
     "rnn": "#d62728",

@@ -15,7 +15,8 @@ from torch import Tensor, nn
 from ..cells.gated import layer_parameters, lstm_gates, lstm_step, replay
 from ..cells.init import set_forget_bias_
 from ..core.tasks import AddingProblem
-from ..models.sequence import SequenceModel
+from ..models.registry import make_model
+from .jacobians import lstm_path_split
 from .probe import probe
 
 
@@ -82,7 +83,7 @@ def forget_gate_decay(
     """
     torch.manual_seed(seed)
     task = AddingProblem(T=steps)
-    model = SequenceModel("lstm", task.input_size, hidden, task.output_size)
+    model = make_model("lstm", task, hidden_size=hidden)
     set_forget_bias_(model.rnn, forget_bias)
     x, y = task.sample(32, torch.Generator().manual_seed(seed))
     norms = probe(model, task, x, y).dL_dc.norm(dim=-1).mean(0).numpy()
@@ -113,7 +114,5 @@ def geometric_mean_forget(forget: Tensor) -> float:
 def diagonal_path_share(lstm: nn.LSTM, x: Tensor, grad_h_T: Tensor, lag: int) -> float:
     """The share of dL/dc_{T-lag} that came along diag(f) alone, by the one definition the
     book uses (chapter 3): ||diagonal|| / (||diagonal|| + ||W-paths||). ``x``: (T, input)."""
-    from .jacobians import lstm_path_split
-
     split = lstm_path_split(lstm, x.to(grad_h_T.dtype), grad_h_T)
     return split.direct_share()[lag].item()

@@ -24,4 +24,3 @@ def gradient_norm(model: nn.Module, task: Task, x: Tensor, y: Tensor) -> dict[st
         "grad_hh": recurrent,
         "h_max": float(hidden.detach().norm(dim=-1).max()),
     }
-

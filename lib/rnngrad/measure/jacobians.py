@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from ..cells.gated import affine, layer_parameters, lstm_gates
+from ..cells.gated import affine, gru_step, layer_parameters, lstm_gates
+from ..cells.init import set_forget_bias_, set_recurrent_singular_values_
 
 # ----------------------------------------------------------------------------------- LSTM
 
@@ -200,8 +201,6 @@ def random_lstm_paths(
     ``sequences`` N(0, 1) sequences of ``steps`` steps with a random dL/dh_T (generator seed 1).
     Returns the diagonal path and the W-paths, each relative to ||dL/dc_T||, averaged over the
     sequences, by lag k = 0 .. steps - 1."""
-    from ..cells.init import set_forget_bias_, set_recurrent_singular_values_
-
     torch.manual_seed(0)
     lstm = nn.LSTM(hidden, hidden).double()
     set_forget_bias_(lstm, forget_bias)
@@ -255,8 +254,6 @@ def gru_jacobian(x: Tensor, h: Tensor, params) -> GRUJacobian:
 @torch.no_grad()
 def gru_states(gru: nn.GRU | nn.GRUCell, x: Tensor, h0: Tensor | None = None) -> list[Tensor]:
     """h_0..h_T of one sequence x (T, input) through the first layer."""
-    from ..cells.gated import gru_step
-
     params = layer_parameters(gru)
     h = x.new_zeros(params[1].shape[1]) if h0 is None else h0
     hs = [h]

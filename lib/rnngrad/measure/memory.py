@@ -22,4 +22,3 @@ def simulate_memory(
     h_last = linear_scan(lam_t, x)[:, -1, 0]  # (batch,)
     (grad,) = torch.autograd.grad(h_last.sum(), lam_t)
     return {"h2": h_last.pow(2).mean().item(), "dh2": grad.pow(2).mean().item()}
-

@@ -1,5 +1,5 @@
 """How far back a gradient reaches in random (untrained) cells: the measurements behind the
-explorers and the static figures of chapters 1, 4, 6, 7, 9, 11, 12 and 15.
+explorers and the static figures of chapters 1, 2, 4, 6, 7, 9, 10, 11, 12, 13, 14 and 15.
 
 Each function takes the settings a slider moves and returns arrays; whatever does not depend
 on the slider is measured once and cached, so a grid of explorer frames costs little more than
@@ -19,13 +19,20 @@ from ..cells.init import (
     set_forget_bias_,
     set_recurrent_singular_values_,
     set_update_bias_,
+    with_singular_values,
 )
+from ..cells.linear import impulse_response, lru_lambda, ring_init
 from ..cells.nongated import DeepIndRNN, LeakyRNN, indrnn_bound
 from ..core.tasks import AddingProblem
-from .claims import forget_gate_decay
+from ..models.registry import make_model
+from .claims import elementwise_gating, forget_activations, forget_gate_decay, random_lstm
 from .probe import rnn_jacobian_norms
 
 REACH = 1e-3  # "reach": how many steps back the gradient stays above this fraction
+# Chapter 15's explorer: a sequence of STEPS ordinary tokens, with a "reset" token at RESET_AT.
+STEPS = 60
+RESET_AT = 30
+MEMORY_KEYS = ("h2", "dh2", "norm_dh2", "exp_norm_dh2", "gate_dh2")  # chapter 14's expectations
 
 
 def reach_steps(norms: np.ndarray, floor: float = REACH) -> int:
@@ -45,6 +52,29 @@ def scalar_factors(w: float, steps: int = 40, seed: int = 0) -> tuple[np.ndarray
         h = math.tanh(w * h + x[t])
         tanh_factors.append(w * (1 - h * h))
     return np.full(steps, w), np.array(tanh_factors)
+
+
+# -- chapter 2: the singular values of W_hh -------------------------------------------------
+def singular_value_norms(
+    sigma_1: float,
+    sigma_2: float,
+    input_scale: float = 1.0,
+    n: int = 2,
+    steps: int = 60,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """||dh_t/dh_0||_2, t = 1..steps, of a linear and of a tanh RNN (keys ``"linear"``,
+    ``"tanh"``) whose n x n recurrent matrix has singular values spread evenly from sigma_1 to
+    sigma_2 (random singular vectors, fixed by ``seed``)."""
+    n = int(round(n))  # a slider hands over floats
+    g = torch.Generator().manual_seed(seed)
+    w = with_singular_values(np.linspace(sigma_1, sigma_2, n), generator=g)
+    return {
+        kind: rnn_jacobian_norms(
+            w, steps, nonlinearity=kind, input_scale=input_scale, seed=seed
+        ).numpy()
+        for kind in ("linear", "tanh")
+    }
 
 
 # -- chapter 4: the GRU's update gate -----------------------------------------------------
@@ -85,7 +115,6 @@ def rnn_start_reach(sigma: float, steps: int = 60, hidden: int = 32, seed: int =
 @functools.lru_cache(maxsize=16)
 def lstm_start_reach(forget_bias: float, steps: int = 60, hidden: int = 16, seed: int = 0):
     """||dL/dc_{T-k}|| / ||dL/dc_T|| of a random LSTM started with forget bias b_f."""
-
     return forget_gate_decay(forget_bias, steps, hidden=hidden, seed=seed)[1]
 
 
@@ -94,8 +123,6 @@ def lstm_start_reach(forget_bias: float, steps: int = 60, hidden: int = 16, seed
 def exploding_gradient_norms(batches: int = 40, sigma: float = 2.0, seed: int = 0) -> np.ndarray:
     """||g|| of the adding problem's loss gradient (T = 50) for a tanh RNN started with every
     recurrent singular value at ``sigma`` (an exploding start), one batch of 32 at a time."""
-    from .model import make_model
-
     torch.manual_seed(seed)
     task = AddingProblem(50)
     model = make_model("rnn", task, hidden_size=32)
@@ -128,6 +155,20 @@ def input_gradient_profile(cell: str, length: int = 80, hidden: int = 32, seed: 
     return norms / norms[-1]
 
 
+# -- chapter 10: a gradient carried back through the forget gates -------------------------
+def forget_gating(
+    forget_bias: float, steps: int = 30, hidden: int = 32, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """A random gradient g carried back k = 1..steps steps through the forget gates of a
+    random LSTM (forget bias b_f) on a random sequence: (||g_k|| / ||g||, cos(g_k, g))."""
+    lstm = random_lstm(hidden, seed=seed)
+    set_forget_bias_(lstm, forget_bias)
+    x = torch.randn(1, steps, hidden, generator=torch.Generator().manual_seed(seed))
+    ratio, cosine = elementwise_gating(forget_activations(lstm, x.double())[0], seed=seed)
+    return ratio.numpy(), cosine.numpy()
+
+
+# -- chapters 11 and 12: leaky units and the non-gated recurrences -------------------------
 def leaky_gradient_reach(
     leak: float, scale: float, steps: int = 60, hidden: int = 16, batch: int = 32, seed: int = 0
 ) -> torch.Tensor:
@@ -149,6 +190,37 @@ def leaky_gradient_reach(
     grads = torch.autograd.grad((hs[-1] @ v).sum(), hs)
     norms = torch.stack([gr.norm(dim=-1).mean() for gr in grads]).flip(0)  # k = 0, 1, ...
     return (norms / norms[0]).detach()
+
+
+def leaky_reach_bounds(leak: float, scale: float, steps: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """The closed forms beside ``leaky_gradient_reach``, k = 0..steps-1: alpha^k (no recurrent
+    weights) and the bound (alpha + (1 - alpha) s)^k, in torch's default dtype."""
+    lags = torch.arange(steps)
+    return (leak**lags).numpy(), ((leak + (1 - leak) * scale) ** lags).numpy()
+
+
+def jacobian_shrink_norms(
+    input_scale: float = 1.0, steps: int = 100, hidden: int = 32
+) -> tuple[dict[str, np.ndarray], float]:
+    """||dh_t/dh_0||_2, t = 1..steps, for an orthogonal recurrent matrix with tanh, with ReLU
+    and with no nonlinearity, for the identity with ReLU (IRNN) and for IndRNN's diagonal at
+    its bound u = 2^(1/steps): keyed ``"orthogonal tanh"``, ``"orthogonal relu"``,
+    ``"identity relu"``, ``"indrnn relu"``, ``"orthogonal linear"``; and that u."""
+    q = scaled_orthogonal(hidden, 1.0, generator=torch.Generator().manual_seed(0))
+    eye = torch.eye(hidden, dtype=torch.float64)
+    u = indrnn_bound(steps, 2.0)
+    matrices = {
+        "orthogonal tanh": (q, "tanh"),
+        "orthogonal relu": (q, "relu"),
+        "identity relu": (eye, "relu"),
+        "indrnn relu": (u * eye, "relu"),
+        "orthogonal linear": (q, "linear"),
+    }
+    norms = {
+        key: rnn_jacobian_norms(w, steps, nonlinearity=nl, input_scale=input_scale).numpy()
+        for key, (w, nl) in matrices.items()
+    }
+    return norms, u
 
 
 def deep_reach(
@@ -197,14 +269,74 @@ def deep_reach(
     return (norms / norms[-1]).detach()
 
 
+# -- chapter 13: the LRU's eigenvalues -------------------------------------------------------
+def eigenvalue_response(modulus: float, phase_over_pi: float, lags: int) -> np.ndarray:
+    """h_k = lambda^k, k = 0..lags-1, for lambda = modulus * exp(i pi phase_over_pi): the
+    impulse response of one LRU unit and its gradient factor dh_{t+k}/dh_t (complex128)."""
+    return impulse_response(modulus, math.pi * phase_over_pi, lags).numpy()
+
+
+def ring_eigenvalues(
+    rings: dict[str, tuple[float, float, float]], n: int = 400, seed: int = 0
+) -> dict[str, np.ndarray]:
+    """``n`` eigenvalues drawn by ``ring_init`` for each named ring ``(r_min, r_max,
+    max_phase)``, each ring from the same ``seed`` (complex64)."""
+    drawn = {}
+    for name, (r_min, r_max, max_phase) in rings.items():
+        g = torch.Generator().manual_seed(seed)
+        drawn[name] = lru_lambda(*ring_init(n, r_min, r_max, max_phase, generator=g)).numpy()
+    return drawn
+
+
+# -- chapter 14: the curse of memory's expectations, evaluated ----------------------------
+# ``funcs`` is ``rnngrad.derive.memory.memory_functions()``: the caller passes SymPy's
+# functions in, since this layer does not import ``rnngrad.derive``.
+def memory_sensitivity(
+    funcs: dict, memory_log10: float, rho: float
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, float]]:
+    """Every expectation in ``funcs`` (``MEMORY_KEYS``) against the memory 1/(1 - lambda) on a
+    log grid from 10^0.05 to 10^3.5, for input correlation ``rho``, and its value at
+    lambda = 1 - 10^-memory_log10: (memory grid, curves, values there)."""
+    if not -1 < rho < 1:
+        raise ValueError(f"rho must be in (-1, 1), got {rho!r}")
+    if not memory_log10 > 0:
+        raise ValueError(f"memory_log10 must be > 0, got {memory_log10!r}")
+    memory = np.logspace(0.05, 3.5, 200)
+    lam = 1 - 1 / memory
+    lam_now = 1 - 10.0**-memory_log10
+    curves = {key: funcs[key](lam, rho) for key in MEMORY_KEYS}
+    at = {key: funcs[key](lam_now, rho) for key in MEMORY_KEYS}
+    return memory, curves, at
+
+
+def memory_lines(
+    funcs: dict, checks: dict[float, list[tuple[float, dict[str, float]]]]
+) -> dict[float, tuple[np.ndarray, dict[str, np.ndarray]]]:
+    """E[h^2] and E[(dh/dlambda)^2] from ``funcs`` on 100 values of lambda spanning each
+    rho's simulated lambdas (``checks[rho]`` lists (lambda, simulated)): rho -> (lambda,
+    {"h2": ..., "dh2": ...})."""
+    lines = {}
+    for rho, rows in checks.items():
+        lam_line = np.linspace(min(r[0] for r in rows), max(r[0] for r in rows), 100)
+        lines[rho] = (lam_line, {key: funcs[key](lam_line, rho) for key in ("h2", "dh2")})
+    return lines
+
+
+# -- chapter 15: one selective unit ---------------------------------------------------------
+def selective_deltas(hold_log10: float, reset_log10: float) -> np.ndarray:
+    """Delta_t along the explorer's sequence of ``STEPS`` tokens: 10^hold_log10 on every token
+    but the one at ``RESET_AT``, where it is 10^reset_log10."""
+    delta = np.full(STEPS, 10.0**hold_log10)
+    delta[RESET_AT] = 10.0**reset_log10
+    return delta
+
+
 def selective_decay(hold_log10: float, reset_log10: float, a: float = -1.0) -> np.ndarray:
     """The gradient factor dh_T/dh_t = exp(A * sum_{s=t+1}^{T} Delta_s), t = 0..T-1, of one
     selective unit with A = ``a`` < 0 on a sequence of ``STEPS`` tokens: Delta = 10^hold_log10
     on every token but the one at ``RESET_AT``, where Delta = 10^reset_log10."""
     if not a < 0:
         raise ValueError(f"A must be negative, got {a!r}")
-    delta = np.full(STEPS, 10.0**hold_log10)
-    delta[RESET_AT] = 10.0**reset_log10
+    delta = selective_deltas(hold_log10, reset_log10)
     after = np.concatenate([np.cumsum(delta[::-1])[::-1][1:], [0.0]])  # sum over s > t
     return np.exp(a * after)
-

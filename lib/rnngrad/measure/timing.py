@@ -43,4 +43,3 @@ def time_scan_and_loop(
                 best = min(best, time.perf_counter() - start)
             timing[name].append(best)
     return timing
-

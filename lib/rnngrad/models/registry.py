@@ -101,7 +101,9 @@ def make_model(
     entry = CELLS[cell]
     unknown = sorted(set(options) - set(entry.options))
     if unknown:
-        raise ValueError(f"cell {cell!r} takes {list(entry.options) or 'no options'}, not {unknown}")
+        raise ValueError(
+            f"cell {cell!r} takes {list(entry.options) or 'no options'}, not {unknown}"
+        )
     for name, value in [("hidden_size", hidden_size), ("num_layers", num_layers)]:
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -175,7 +177,9 @@ def _orthogonal(task, hidden_size, num_layers, nonlinearity):
     )
 
 
-@register("indrnn", "non-gated", "IndRNN, one recurrent weight per unit (Li et al., 2018)", ("bound",))
+@register(
+    "indrnn", "non-gated", "IndRNN, one recurrent weight per unit (Li et al., 2018)", ("bound",)
+)
 def _indrnn(task, hidden_size, num_layers, nonlinearity, bound: float | None = None):
     def layer():
         if num_layers == 1:
@@ -188,7 +192,9 @@ def _indrnn(task, hidden_size, num_layers, nonlinearity, bound: float | None = N
 @register("leaky", "non-gated", "leaky tanh unit with a fixed leak alpha", ("leak",))
 def _leaky(task, hidden_size, num_layers, nonlinearity, leak=0.9):
     _one_layer("leaky", num_layers)
-    return _with_head("leaky", task, hidden_size, lambda: LeakyRNN(task.input_size, hidden_size, leak))
+    return _with_head(
+        "leaky", task, hidden_size, lambda: LeakyRNN(task.input_size, hidden_size, leak)
+    )
 
 
 # -- linear: chapters 13 and 14 -------------------------------------------------------------

@@ -49,4 +49,3 @@ class OneUnitStudent(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.readout(linear_scan(self.lam, x))  # (B, T, 1)
-

@@ -58,4 +58,3 @@ def truncate(model: SequenceModel, k: int | None) -> nn.Module:
     """``model`` itself for k = None (full BPTT), else ``Truncated(model, k)``."""
     check_truncation(k)
     return model if k is None else Truncated(model, k)
-

@@ -9,7 +9,7 @@ May import: every layer.
 
 from . import explore, frames, helpers
 from .explore import Explorer, Slider
-from .helpers import difference, glue, setup, show_source, table
+from .helpers import difference, glue, glue_all, setup, show_source, table
 
 __all__ = [
     "Explorer",
@@ -18,6 +18,7 @@ __all__ = [
     "explore",
     "frames",
     "glue",
+    "glue_all",
     "helpers",
     "setup",
     "show_source",

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import torch
+from IPython.display import Markdown
 
 from .._version import __version__
 from ..core.device import describe, pick_device, set_threads
 from ..figures.style import use_book_style
-
-if TYPE_CHECKING:
-    from IPython.display import Markdown
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
@@ -29,6 +28,13 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     myst_glue(name, value, display=display)
 
 
+def glue_all(values: Mapping[str, Any]) -> None:
+    """``glue`` every ``name -> value`` of ``values``, in order: one call gathers a section's
+    numbers for the prose, after the cells that computed them."""
+    for name, value in values.items():
+        glue(name, value)
+
+
 def difference(value: float, digits: int = 0) -> str:
     """A measured difference as the prose states it: ``"exactly 0"`` when the two agree to
     the last bit, otherwise scientific notation (``3e-07``) with ``digits`` decimals."""
@@ -41,18 +47,12 @@ def difference(value: float, digits: int = 0) -> str:
 def show_source(*functions: Callable) -> Markdown:
     """The library's own source of ``functions``, as a highlighted code block: a chapter shows
     the code it runs (and the tests check), never a copy of it."""
-    import inspect
-
-    from IPython.display import Markdown
-
     blocks = [inspect.getsource(fn).rstrip() for fn in functions]
     return Markdown("```python\n" + "\n\n\n".join(blocks) + "\n```")
 
 
 def table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> Markdown:
     """A Markdown table (shown by a notebook, and typeset by the book in HTML and PDF)."""
-    from IPython.display import Markdown
-
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for row in rows:
         if len(row) != len(headers):

@@ -16,6 +16,7 @@ import os
 from collections.abc import Sequence
 
 import torch
+from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
 from ..core.device import pick_device, progress_enabled
@@ -75,8 +76,6 @@ def run(
 
 
 def _in_parallel(specs: list[RunSpec], backend: str, workers: int, bar) -> list:
-    from joblib import Parallel, delayed, parallel_config  # the engine, loaded when used
-
     if backend == "ray":
         try:
             from ray.util.joblib import register_ray
@@ -90,8 +89,10 @@ def _in_parallel(specs: list[RunSpec], backend: str, workers: int, bar) -> list:
             raise ImportError("backend='dask' needs dask.distributed and a Client") from err
     engine = {"processes": "loky", "dask": "dask", "ray": "ray"}[backend]
     n_jobs = workers if backend == "processes" else -1
+    # each run sets its own one thread (execute); loky also caps its workers' BLAS pools
+    limits = {"inner_max_num_threads": 1} if engine == "loky" else {}
     results = []
-    with parallel_config(backend=engine, n_jobs=n_jobs, inner_max_num_threads=1):
+    with parallel_config(backend=engine, n_jobs=n_jobs, **limits):
         tasks = (delayed(execute_remote)(spec) for spec in specs)
         for result in Parallel(return_as="generator")(tasks):
             results.append(result)

@@ -75,7 +75,16 @@ def grid(
     extra = setting_kwargs or {}
     model = {"hidden_size": hidden_size, "nonlinearity": nonlinearity}
     specs = [
-        RunSpec(cell, task, steps, seed, setting, model, {**train_kwargs, **extra.get(setting, {})}, init)
+        RunSpec(
+            cell,
+            task,
+            steps,
+            seed,
+            setting,
+            model,
+            {**train_kwargs, **extra.get(setting, {})},
+            init,
+        )
         for cell in cells
         for setting, task in tasks.items()
         for seed in seeds

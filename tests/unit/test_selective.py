@@ -5,7 +5,7 @@ stays finite (and equal to float64) where float32's naive overflows."""
 import pytest
 import torch
 
-from rnngrad import selective
+from rnngrad.cells import selective
 
 F64 = torch.float64
 

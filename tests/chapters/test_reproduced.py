@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import rnngrad
-from rnngrad.sweep import compare_runs
+from rnngrad.training.sweep import compare_runs
 
 
 def test_vanishing_bound_holds_on_random_matrices():

@@ -7,8 +7,8 @@ import torch
 
 import rnngrad
 from rnngrad import AddingProblem, grid, lstm_forget_bias, median, select
-from rnngrad.notebook import table
-from rnngrad.train import Stop
+from rnngrad.notebook.helpers import table
+from rnngrad.training.loop import Stop
 
 
 def _grid(**kw):
@@ -72,7 +72,7 @@ def test_table_is_markdown_and_checks_its_rows():
 
 
 def test_sweep_figures_draw_every_run():
-    from rnngrad import sweep_plots
+    from rnngrad.figures import runs as sweep_plots
 
     runs = _grid()
     fig = sweep_plots.metric_vs_setting(runs, "T", baseline={5: 1 / 6, 8: 1 / 6})
@@ -124,11 +124,11 @@ def _fake_run(cell, setting, seed, metric, solved_at=None, higher=False):
     history = rnngrad.History(eval_step=[10], eval_metric=[metric])
     if solved_at is not None:
         history.stopped = Stop("target", solved_at)
-    return rnngrad.Run(cell, setting, seed, task, None, history)
+    return rnngrad.Run(rnngrad.RunSpec(cell, task, 1, seed, setting), None, history)
 
 
 def test_helpers_summarise_the_runs():
-    from rnngrad.sweep import (
+    from rnngrad.training.sweep import (
         beats_baseline,
         compare_runs,
         longest_beaten,
@@ -167,7 +167,7 @@ def _book_cost():
     import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
     try:
         return importlib.import_module("book_cost")
     finally:

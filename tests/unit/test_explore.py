@@ -10,7 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from rnngrad import Slider, explore
-from rnngrad.explore import MAX_FRAMES
+from rnngrad.notebook.explore import MAX_FRAMES
 
 
 def tiny_figure(a: float, b: float = 0.0) -> Figure:

@@ -8,27 +8,23 @@ import sympy as sp
 import torch
 from torch import nn
 
-from rnngrad import symbolic_nongated as sym
+from rnngrad import probe, train
 from rnngrad.cells import unroll
-from rnngrad.init import chrono_init_, memory_time
-from rnngrad.nongated import (
-    VARIANTS,
+from rnngrad.cells.init import chrono_init_, memory_time
+from rnngrad.cells.nongated import (
     DeepIndRNN,
     IndRNN,
     LeakyRNN,
     OrthogonalRNN,
-    Truncated,
     check_leak,
-    deep_reach,
     indrnn_bound,
     irnn_init_,
-    make_variant,
-    trace,
-    truncate,
 )
-from rnngrad.probe import probe
-from rnngrad.tasks import AddingProblem, CopyTask
-from rnngrad.train import train
+from rnngrad.core.tasks import AddingProblem, CopyTask
+from rnngrad.derive import nongated as sym
+from rnngrad.measure.reach import deep_reach
+from rnngrad.models import Truncated, cell_names, make_model
+from rnngrad.models.truncate import truncate
 
 F64 = torch.float64
 
@@ -118,13 +114,13 @@ def test_deep_indrnn_matches_a_multilayer_fused_relu_rnn():
     h0 = torch.rand(3, 4, 5, dtype=F64)
     for mine, theirs in zip(deep(x, h0), fused(x, h0), strict=True):
         torch.testing.assert_close(mine, theirs, atol=1e-12, rtol=1e-12)
-    model = make_variant("indrnn", AddingProblem(20), 8, bound=indrnn_bound(20), layers=2)
+    model = make_model("indrnn", AddingProblem(20), 8, bound=indrnn_bound(20), num_layers=2)
     assert isinstance(model.rnn, DeepIndRNN) and len(model.rnn.layers) == 2
     assert all(layer.bound == indrnn_bound(20) for layer in model.rnn.layers)
     with pytest.raises(ValueError, match="layers"):
         DeepIndRNN(3, 5, layers=0)
-    with pytest.raises(ValueError, match="IndRNN stack"):
-        make_variant("lstm", AddingProblem(20), layers=2)
+    with pytest.raises(ValueError, match="one layer"):
+        make_model("leaky", AddingProblem(20), num_layers=2)
 
 
 def test_indrnn_bound_clamps_the_recurrent_weight():
@@ -159,23 +155,24 @@ def test_irnn_start():
         irnn_init_(nn.RNN(2, 4))
 
 
-@pytest.mark.parametrize("cell", VARIANTS)
+@pytest.mark.parametrize("cell", cell_names("classic") + cell_names("non-gated"))
 def test_every_variant_trains_in_the_shared_loop(cell):
     task = CopyTask(2) if cell == "leaky" else AddingProblem(T=6)
     torch.manual_seed(0)
-    model = make_variant(cell, task, hidden_size=8)
+    model = make_model(cell, task, hidden_size=8)
     assert model.cell == cell
     history = train(model, task, 3, batch_size=8, eval_batch=16, eval_every=3, progress=False)
     assert history.steps == 3 and math.isfinite(history.loss[-1])
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "orthogonal"])
-def test_trace_without_truncation_is_the_probe(cell):
+def test_step_by_step_probe_is_the_replay(cell):
     task = AddingProblem(T=8)
     torch.manual_seed(0)
-    model = make_variant(cell, task, hidden_size=5).double()
+    model = make_model(cell, task, hidden_size=5).double()
     x, y = (t.double() for t in task.sample(4, torch.Generator().manual_seed(0)))
-    ours, theirs = trace(model, task, x, y), probe(model, task, x, y)
+    # one step at a time (a cut after the last step changes nothing) against the replay
+    ours, theirs = probe(model, task, x, y, truncate=task.length), probe(model, task, x, y)
     torch.testing.assert_close(ours.dL_dh, theirs.dL_dh)
     assert ours.loss == pytest.approx(theirs.loss)
 
@@ -184,11 +181,11 @@ def test_trace_without_truncation_is_the_probe(cell):
 @pytest.mark.parametrize("k", [1, 3, 5])
 def test_truncation_cuts_the_gradient_at_k(cell, k):
     """BPTT(k) of a last-step loss reaches x_{T-k+1}..x_T and nothing earlier; the forward
-    pass is unchanged; trace(truncate=k) shows the same cut on dL/dh_t."""
+    pass is unchanged; probe(truncate=k) shows the same cut on dL/dh_t."""
     T = 9
     task = AddingProblem(T=T)
     torch.manual_seed(1)
-    model = make_variant(cell, task, hidden_size=6).double()
+    model = make_model(cell, task, hidden_size=6).double()
     x, y = (t.double() for t in task.sample(5, torch.Generator().manual_seed(1)))
     x.requires_grad_()
     cut = Truncated(model, k)
@@ -197,14 +194,14 @@ def test_truncation_cuts_the_gradient_at_k(cell, k):
     per_step = g.abs().sum(dim=(0, 2))
     assert (per_step[: T - k] == 0).all()
     assert (per_step[T - k :] > 0).all()
-    tr = trace(model, task, x.detach(), y, truncate=k).gradient_norms()
+    tr = probe(model, task, x.detach(), y, truncate=k).gradient_norms()
     assert (tr[: T - k] == 0).all() and (tr[T - k :] > 0).all()
 
 
 def test_truncation_longer_than_the_sequence_is_full_bptt():
     task = AddingProblem(T=6)
     torch.manual_seed(0)
-    model = make_variant("gru", task, hidden_size=4).double()
+    model = make_model("gru", task, hidden_size=4).double()
     x, y = (t.double() for t in task.sample(3, torch.Generator().manual_seed(0)))
     full = torch.autograd.grad(task.loss(model(x), y), list(model.parameters()))
     cut = torch.autograd.grad(task.loss(Truncated(model, 6)(x), y), list(model.parameters()))
@@ -216,7 +213,7 @@ def test_truncation_longer_than_the_sequence_is_full_bptt():
 def test_truncated_model_trains_in_the_shared_loop():
     task = AddingProblem(T=12)
     torch.manual_seed(0)
-    model = make_variant("lstm", task, hidden_size=8)
+    model = make_model("lstm", task, hidden_size=8)
     before = [p.detach().clone() for p in model.parameters()]
     history = train(Truncated(model, 4), task, 3, batch_size=8, eval_batch=16, progress=False)
     assert history.steps == 3
@@ -233,7 +230,7 @@ def test_leak_outside_open_interval_raises(leak):
 
 @pytest.mark.parametrize("k", [0, -1, 1.5, True])
 def test_truncation_k_below_one_raises(k):
-    model = make_variant("rnn", AddingProblem(T=4), hidden_size=2)
+    model = make_model("rnn", AddingProblem(T=4), hidden_size=2)
     with pytest.raises(ValueError, match="k must be an int >= 1"):
         Truncated(model, k)
     with pytest.raises(ValueError, match="k must be an int >= 1"):
@@ -248,7 +245,7 @@ def test_negative_bound_and_bad_arguments_raise():
     with pytest.raises(ValueError, match="steps"):
         indrnn_bound(0)
     with pytest.raises(ValueError, match="unknown cell"):
-        make_variant("unitary", AddingProblem(T=4))
+        make_model("unitary", AddingProblem(T=4))
     with pytest.raises(ValueError, match="one number or 3"):
         LeakyRNN(1, 3, leak=[0.5, 0.5])
 
@@ -374,11 +371,8 @@ def test_rotation_against_matrix_exp():
 
 
 def test_leaky_reach_figure_measures_alpha_to_the_k_without_recurrent_weights():
-    from rnngrad.nongated_plots import (
-        jacobian_shrink_figure,
-        leaky_gradient_reach,
-        leaky_reach_figure,
-    )
+    from rnngrad.measure.reach import leaky_gradient_reach
+    from rnngrad.notebook.frames import jacobian_shrink_figure, leaky_reach_figure
 
     reach = leaky_gradient_reach(0.8, 0.0, steps=20)
     torch.testing.assert_close(reach, 0.8 ** torch.arange(20, dtype=F64))

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 import torch
 
-from rnngrad import symbolic
+from rnngrad.derive import rnn as symbolic
 
 
 @pytest.mark.parametrize("steps", [1, 3, 5])

@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rnngrad import recall_tasks
+from rnngrad.core import recall as recall_tasks
 
 N = 40_000
 

@@ -1,4 +1,4 @@
-"""The curse of memory (rnngrad.memory): SymPy's expectations against the published closed
+"""The curse of memory (rnngrad.derive.memory, measure.memory, core.teacher, models.student): SymPy's expectations against the published closed
 forms, against Monte-Carlo simulation with autograd, the teacher-student task and student,
 and clear errors for bad arguments."""
 
@@ -10,14 +10,18 @@ import sympy as sp
 import torch
 
 import rnngrad
-from rnngrad import linear_figures, memory
+from rnngrad import figures, frames
+from rnngrad.core.teacher import TeacherTask, ar1_inputs
+from rnngrad.derive.memory import memory_expressions, memory_functions
+from rnngrad.measure.memory import simulate_memory
+from rnngrad.models.student import OneUnitStudent
 
 matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="module")
 def e():
-    return memory.memory_expressions()
+    return memory_expressions()
 
 
 def test_sympy_reproduces_the_published_closed_forms(e):
@@ -46,57 +50,57 @@ def test_normalisation_and_reparametrisation_tame_the_sensitivity(e):
 
 @pytest.mark.parametrize("lam, rho", [(0.5, 0.0), (0.9, 0.0), (0.9, 0.5), (0.8, -0.4)])
 def test_simulation_with_autograd_matches_sympy(lam, rho):
-    funcs = memory.memory_functions()
-    sim = memory.simulate_memory(lam, rho, batch=40_000, generator=torch.Generator().manual_seed(0))
+    funcs = memory_functions()
+    sim = simulate_memory(lam, rho, batch=40_000, generator=torch.Generator().manual_seed(0))
     assert sim["h2"] == pytest.approx(funcs["h2"](lam, rho), rel=0.04)
     assert sim["dh2"] == pytest.approx(funcs["dh2"](lam, rho), rel=0.06)
 
 
 def test_normalised_sensitivities_against_autograd(e):
     """d(gamma h)/dlam and d(gamma h)/dnu by autograd, per sequence, against SymPy."""
-    funcs = memory.memory_functions()
+    funcs = memory_functions()
     lam, rho, batch = 0.9, 0.3, 40_000
-    x = memory.ar1_inputs(batch, 300, rho, generator=torch.Generator().manual_seed(1))
+    x = ar1_inputs(batch, 300, rho, generator=torch.Generator().manual_seed(1))
     nu = torch.full(
         (batch, 1, 1), math.log(-math.log(lam)), dtype=torch.float64, requires_grad=True
     )
     lam_t = torch.exp(-torch.exp(nu))
     lam_t.retain_grad()
-    h = rnngrad.linear_rnn.linear_scan(lam_t, x)[:, -1, 0]
+    h = rnngrad.core.scan.linear_scan(lam_t, x)[:, -1, 0]
     (torch.sqrt(1 - lam_t[:, 0, 0] ** 2) * h).sum().backward()
     assert lam_t.grad.pow(2).mean().item() == pytest.approx(funcs["norm_dh2"](lam, rho), rel=0.06)
     assert nu.grad.pow(2).mean().item() == pytest.approx(funcs["exp_norm_dh2"](lam, rho), rel=0.06)
 
 
 def test_ar1_inputs_have_unit_variance_and_the_asked_correlation():
-    x = memory.ar1_inputs(4000, 50, 0.7, generator=torch.Generator().manual_seed(0))[..., 0]
+    x = ar1_inputs(4000, 50, 0.7, generator=torch.Generator().manual_seed(0))[..., 0]
     assert x.var().item() == pytest.approx(1.0, abs=0.03)
     corr = (x[:, 1:] * x[:, :-1]).mean().item()
     assert corr == pytest.approx(0.7, abs=0.03)
 
 
 def test_teacher_targets_have_unit_variance():
-    task = memory.TeacherTask(0.9, T=200)
+    task = TeacherTask(0.9, T=200)
     _, y = task.sample(2000, torch.Generator().manual_seed(0))
     assert y[:, -1].var().item() == pytest.approx(task.baseline, rel=0.08)
 
 
 def test_student_at_the_teacher_has_zero_loss():
-    task = memory.TeacherTask(0.95, T=100, rho=0.3)
+    task = TeacherTask(0.95, T=100, rho=0.3)
     x, y = task.sample(16, torch.Generator().manual_seed(0))
     for parametrisation in ("normalised", "exp-normalised"):
-        student = memory.OneUnitStudent(parametrisation, lam0=0.95)
+        student = OneUnitStudent(parametrisation, lam0=0.95)
         assert task.loss(student(x), y).item() < 1e-10
-    raw = memory.OneUnitStudent("raw", lam0=0.95)
+    raw = OneUnitStudent("raw", lam0=0.95)
     with torch.no_grad():
         raw.c.fill_(math.sqrt(1 - 0.95**2))
     assert task.loss(raw(x), y).item() < 1e-10
 
 
 def test_sgd_with_a_large_step_on_raw_lambda_diverges_cleanly():
-    task = memory.TeacherTask(0.99, T=100)
+    task = TeacherTask(0.99, T=100)
     history = rnngrad.train(
-        memory.OneUnitStudent("raw"),
+        OneUnitStudent("raw"),
         task,
         50,
         batch_size=8,
@@ -110,8 +114,8 @@ def test_sgd_with_a_large_step_on_raw_lambda_diverges_cleanly():
 
 
 def test_figures_draw():
-    assert len(linear_figures.sensitivity_figure(2.0, 0.5).axes) == 1
-    fig = linear_figures.lr_sweep_figure(
+    assert len(frames.sensitivity_figure(2.0, 0.5).axes) == 1
+    fig = figures.linear.lr_sweep_figure(
         [1e-3, 1e-2], {"a": [[0.5, 0.4], [float("nan"), 0.1]]}, 1.0
     )
     assert len(fig.axes) == 1
@@ -120,16 +124,16 @@ def test_figures_draw():
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: memory.simulate_memory(1.0), "lam must be"),
-        (lambda: memory.simulate_memory(0.5, rho=1.0), "rho must be"),
-        (lambda: memory.ar1_inputs(0, 10), "positive ints"),
-        (lambda: memory.ar1_inputs(2, 10, rho=-1.0), "rho must be"),
-        (lambda: memory.TeacherTask(0.9, T=1), "T must be"),
-        (lambda: memory.TeacherTask(1.2), "lam must be"),
-        (lambda: memory.OneUnitStudent("log"), "parametrisation"),
-        (lambda: memory.OneUnitStudent("raw", lam0=1.0), "lam0"),
-        (lambda: linear_figures.sensitivity_figure(0.0, 0.0), "memory_log10"),
-        (lambda: linear_figures.sensitivity_figure(1.0, 1.0), "rho must be"),
+        (lambda: simulate_memory(1.0), "lam must be"),
+        (lambda: simulate_memory(0.5, rho=1.0), "rho must be"),
+        (lambda: ar1_inputs(0, 10), "positive ints"),
+        (lambda: ar1_inputs(2, 10, rho=-1.0), "rho must be"),
+        (lambda: TeacherTask(0.9, T=1), "T must be"),
+        (lambda: TeacherTask(1.2), "lam must be"),
+        (lambda: OneUnitStudent("log"), "parametrisation"),
+        (lambda: OneUnitStudent("raw", lam0=1.0), "lam0"),
+        (lambda: frames.sensitivity_figure(0.0, 0.0), "memory_log10"),
+        (lambda: frames.sensitivity_figure(1.0, 1.0), "rho must be"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(call, message):

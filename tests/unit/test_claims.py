@@ -71,14 +71,14 @@ def test_forget_bias_decides_whether_the_gradient_reaches_the_subject():
 
 def test_forget_bias_closed_form_is_the_zero_weight_limit():
     """Part I, ch. 2 (preview): with zero recurrent weights the measured decay is sigma(b)^lag."""
-    closed, measured = rnngrad.claims.forget_gate_decay(1.0, steps=30)
+    closed, measured = rnngrad.measure.claims.forget_gate_decay(1.0, steps=30)
     assert np.all(np.diff(measured) < 0) and measured[0] == 1.0
     assert np.isclose(closed[10], (1 / (1 + np.exp(-1.0))) ** 10)
 
 
 def test_measures_for_part_iv_are_defined_once():
     """Catches reach taken at word 1 instead of the given position, and an arithmetic mean of f."""
-    from rnngrad import claims
+    from rnngrad.measure import claims
 
     norms = torch.tensor([8.0, 4.0, 2.0, 1.0])  # the gradient doubles at every step back
     assert claims.reach_at(norms, 1) == 4.0

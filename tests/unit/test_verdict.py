@@ -6,7 +6,7 @@ import statistics
 
 import pytest
 
-from rnngrad.verdict import INCONCLUSIVE, Spread, compare
+from rnngrad.training.verdict import INCONCLUSIVE, Spread, compare
 
 # (a, b, higher_is_better, expected): per-seed outcomes, None = unsolved or diverged.
 CASES = [

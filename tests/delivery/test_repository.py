@@ -37,11 +37,11 @@ def test_every_chapter_is_in_the_toc():
 
 
 def test_every_chapter_starts_with_the_one_setup_cell():
-    """The first code cell of every chapter is rnngrad.notebook.SETUP_CELL word for word:
+    """The first code cell of every chapter is rnngrad.notebook.helpers.SETUP_CELL word for word:
     it installs from the configured repository only when the library is missing, and calls
     rnngrad.setup(), which prints the device. Hidden on the HTML page (remove-cell), shown in
     Colab. Catches a chapter left with an old or edited copy of the set-up."""
-    from rnngrad.notebook import SETUP_CELL
+    from rnngrad.notebook.helpers import SETUP_CELL
 
     expected = SETUP_CELL.replace("{url}", REPO_URL)
     assert re.findall(r"git\+(https://[^\s\"']+)", expected) == [REPO_URL]
@@ -86,8 +86,8 @@ def test_reader_requirements_are_ranges_not_pins():
 FIGURE_ENDINGS = (
     "fig",
     "rnngrad.plots.",
-    "rnngrad.diagrams.",
-    "rnngrad.sweep_plots.",
+    "rnngrad.figures.diagrams.",
+    "rnngrad.figures.runs.",
     "rnngrad.explore(",
 )
 

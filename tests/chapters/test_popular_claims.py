@@ -8,7 +8,7 @@ import sympy as sp
 import torch
 
 import rnngrad
-from rnngrad import claims
+from rnngrad.measure import claims
 
 
 def _reach(cell, task, x, y, forget_bias=None, seed=0):
@@ -66,7 +66,7 @@ def test_3_a_small_gradient_can_still_teach_a_dependency():
 
 
 def test_4_bounded_activations_neither_prevent_vanishing_nor_large_gradients():
-    maxima = rnngrad.symbolic.activation_derivative_maxima()
+    maxima = rnngrad.derive.rnn.activation_derivative_maxima()
     assert maxima["sigmoid"] == sp.Rational(1, 4) and maxima["tanh"] == 1
     task = rnngrad.AddingProblem(50)  # the chapter's setting
     torch.manual_seed(0)
@@ -142,8 +142,8 @@ def test_8_gated_cells_can_explode():
 
 
 def test_9_a_gru_has_three_quarters_of_the_lstm_parameters():
-    lstm, (d, H) = rnngrad.symbolic.parameter_count("lstm")
-    gru, _ = rnngrad.symbolic.parameter_count("gru")
+    lstm, (d, H) = rnngrad.derive.rnn.parameter_count("lstm")
+    gru, _ = rnngrad.derive.rnn.parameter_count("gru")
     assert sp.simplify(gru / lstm) == sp.Rational(3, 4)
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     assert count(torch.nn.GRU(5, 7)) == gru.subs({d: 5, H: 7})

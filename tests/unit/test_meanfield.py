@@ -6,7 +6,9 @@ import math
 import pytest
 import torch
 
-from rnngrad import growing, latch, meanfield
+from rnngrad.core.growing import GrowingSequence
+from rnngrad.measure import latch, meanfield
+from rnngrad.measure.growing import gradient_norm
 
 
 @pytest.mark.parametrize(
@@ -60,14 +62,14 @@ def test_growing_sequence_gradient_grows_with_length_unless_normalised():
     norms = {}
     for normalise in (False, True):
         for T in (25, 200):
-            task = growing.GrowingSequence(T=T, normalise=normalise)
+            task = GrowingSequence(T=T, normalise=normalise)
             x, y = task.sample(16, torch.Generator().manual_seed(0))
             assert x.shape == (16, T, 1) and y.shape == (16, T)
             torch.testing.assert_close(x[:, 1:, 0], y[:, :-1])
             torch.manual_seed(0)
             model = __import__("rnngrad").make_model("rnn", task, 16, nonlinearity="relu", seed=0)
-            norms[normalise, T] = growing.gradient_norm(model, task, x, y)["grad"]
+            norms[normalise, T] = gradient_norm(model, task, x, y)["grad"]
     print({k: f"{v:.3g}" for k, v in norms.items()})
     assert norms[False, 200] > 20 * norms[False, 25]
     assert norms[True, 200] < 3 * norms[True, 25]
-    assert math.isfinite(growing.GrowingSequence(T=10, normalise=True).baseline)
+    assert math.isfinite(GrowingSequence(T=10, normalise=True).baseline)

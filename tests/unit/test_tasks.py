@@ -16,7 +16,7 @@ from rnngrad import (
     WordSenseTask,
     make_task,
 )
-from rnngrad.tasks import OBJECTS_PLURAL, OBJECTS_SINGULAR, PLURAL, VOCAB
+from rnngrad.core.tasks import OBJECTS_PLURAL, OBJECTS_SINGULAR, PLURAL, VOCAB
 
 PLURAL_WORDS = {*PLURAL, *OBJECTS_PLURAL}
 
@@ -97,7 +97,7 @@ def test_bad_arguments():
 
 
 def test_word_sense_cue_decides_the_label():
-    from rnngrad.tasks import MONEY_CUES, RIVER_CUES
+    from rnngrad.core.tasks import MONEY_CUES, RIVER_CUES
 
     task = WordSenseTask(distance=7)
     x, y = task.sample(500, torch.Generator().manual_seed(0))

@@ -156,7 +156,7 @@ def test_bad_arguments():
 def test_stop_reads_as_a_sentence():
     """The typed stop prints as the chapters show it. Catches a display that drops the step
     or says "finished" for a run that simply used its budget."""
-    from rnngrad.train import Stop
+    from rnngrad.training.loop import Stop
 
     assert str(Stop("budget", 1500)) == "budget spent (1500 steps)"
     assert str(Stop("target", 300)) == "target reached at step 300"
@@ -168,11 +168,11 @@ def test_train_truncate_option():
     wrapper. Catches an option that is accepted but ignored (a full-BPTT update differs)."""
     import copy
 
-    from rnngrad.nongated import Truncated, make_variant
+    from rnngrad.models import Truncated, make_model
 
     task = AddingProblem(T=12)
     torch.manual_seed(0)
-    a = make_variant("lstm", task, hidden_size=8)
+    a = make_model("lstm", task, hidden_size=8)
     b, full = copy.deepcopy(a), copy.deepcopy(a)
     kw = dict(batch_size=8, eval_batch=8, progress=False)
     train(a, task, 1, truncate=4, **kw)

@@ -1,4 +1,4 @@
-"""The LRU and the parallel scan (rnngrad.linear_rnn): scan == loop in float64, |lambda| < 1
+"""The LRU and the parallel scan (rnngrad.cells.linear, rnngrad.core.scan, the "lru" cell): scan == loop in float64, |lambda| < 1
 under the parametrisation, the SymPy derivations against autograd and simulation, the probe,
 and clear errors for bad arguments."""
 
@@ -10,17 +10,18 @@ import sympy as sp
 import torch
 
 import rnngrad
-from rnngrad import linear_figures, linear_rnn
-from rnngrad.linear_rnn import (
-    LRU,
-    combine,
-    linear_loop,
-    linear_scan,
-    lru_lambda,
-    lru_trace,
-    make_lru_model,
-    ring_init,
-)
+from rnngrad import derive, frames
+from rnngrad.cells.linear import LRU, gamma_log_init, impulse_response, lru_lambda, ring_init
+from rnngrad.core.scan import combine, linear_loop, linear_scan
+from rnngrad.models.lru import LRUModel
+
+
+def make_lru_model(task, state_size, **options):
+    return rnngrad.make_model("lru", task, state_size, **options)
+
+
+def lru_trace(model, task, x, y):
+    return rnngrad.probe(model, task, x, y)
 
 matplotlib.use("Agg")
 F64 = torch.float64
@@ -80,7 +81,7 @@ def test_a_planted_bug_in_the_operator_is_caught(monkeypatch):
         (a_i, b_i), (a_j, b_j) = first, second
         return a_j * a_i, a_i * b_j + b_i
 
-    monkeypatch.setattr(linear_rnn, "combine", wrong)
+    monkeypatch.setattr(rnngrad.core.scan, "combine", wrong)
     assert not torch.allclose(linear_scan(a, b), linear_loop(a, b))
 
 
@@ -117,7 +118,7 @@ def test_ring_init_is_uniform_on_the_ring(r_min, r_max):
 
 def test_gamma_normalises_the_state_to_unit_power():
     """SymPy's stationary E|h|^2 (1/(1-r^2) without gamma, 1 with it) against simulation."""
-    r, unnormalised, normalised = linear_rnn.symbolic_stationary_power()
+    r, unnormalised, normalised = derive.linear.symbolic_stationary_power()
     assert sp.simplify(unnormalised - 1 / (1 - r**2)) == 0 and normalised == 1
     g = torch.Generator().manual_seed(0)
     for modulus in (0.5, 0.9):
@@ -131,18 +132,18 @@ def test_gamma_normalises_the_state_to_unit_power():
 
 def test_gamma_init_is_the_normaliser():
     nu, theta = ring_init(500, 0.0, 0.999, generator=torch.Generator().manual_seed(3), dtype=F64)
-    gamma = torch.exp(linear_rnn.gamma_log_init(nu, theta))
+    gamma = torch.exp(gamma_log_init(nu, theta))
     torch.testing.assert_close(gamma**2 + lru_lambda(nu, theta).abs() ** 2, torch.ones_like(nu))
 
 
 @pytest.mark.parametrize("k", [1, 2, 5, 9])
 def test_sympy_unrolled_gradient_is_lambda_to_the_k(k):
-    _, derivative = linear_rnn.symbolic_unrolled_gradient(k)
+    _, derivative = derive.linear.symbolic_unrolled_gradient(k)
     assert sp.simplify(derivative - sp.Symbol("lambda") ** k) == 0
 
 
 def test_sympy_modulus_and_memory_time_against_autograd():
-    nu, theta, k, power, modulus, tau = linear_rnn.symbolic_lru_power()
+    nu, theta, k, power, modulus, tau = derive.linear.symbolic_lru_power()
     assert sp.simplify(modulus - sp.exp(-k * sp.exp(nu))) == 0
     assert sp.simplify(tau - sp.exp(-nu)) == 0
     # autograd: in a float64 LRU, dL/dh_t = conj(lambda^(T-t)) dL/dh_T for a loss on h_T
@@ -210,15 +211,15 @@ def test_train_runs_an_lru_model():
 
 
 def test_impulse_response_is_lambda_to_the_k():
-    h = linear_rnn.impulse_response(0.9, 0.3, 12)
+    h = impulse_response(0.9, 0.3, 12)
     lam = torch.polar(torch.tensor(0.9, dtype=F64), torch.tensor(0.3, dtype=F64))
     torch.testing.assert_close(h, lam ** torch.arange(12))
 
 
 def test_figures_draw():
     for modulus in (0.0, 0.5, 0.98, 1.0):
-        assert isinstance(linear_figures.eigenvalue_figure(modulus, 0.25), matplotlib.figure.Figure)
-    ring = linear_figures.ring_figure({"a": (0.0, 1.0, 6.28), "b": (0.9, 0.999, 0.6)}, n=20)
+        assert isinstance(frames.eigenvalue_figure(modulus, 0.25), matplotlib.figure.Figure)
+    ring = frames.ring_figure({"a": (0.0, 1.0, 6.28), "b": (0.9, 0.999, 0.6)}, n=20)
     assert len(ring.axes) == 2
 
 
@@ -235,11 +236,11 @@ def test_figures_draw():
         (lambda: linear_loop(torch.ones(4), torch.ones(2, 3, 4), torch.ones(2, 5)), "h0"),
         (lambda: LRU(0, 4), "input_size"),
         (lambda: LRU(2, 4)(torch.ones(1, 3, 2), mode="fast"), "mode"),
-        (lambda: linear_rnn.LRUModel(2, 4, 1, width=0), "width"),
-        (lambda: linear_rnn.impulse_response(1.2, 0.0, 5), "modulus"),
-        (lambda: linear_rnn.impulse_response(0.5, 0.0, 0), "steps"),
-        (lambda: linear_rnn.symbolic_unrolled_gradient(0), "k must be"),
-        (lambda: linear_figures.eigenvalue_figure(-0.5, 0.0), "modulus"),
+        (lambda: LRUModel(2, 4, 1, width=0), "width"),
+        (lambda: impulse_response(1.2, 0.0, 5), "modulus"),
+        (lambda: impulse_response(0.5, 0.0, 0), "steps"),
+        (lambda: derive.linear.symbolic_unrolled_gradient(0), "k must be"),
+        (lambda: frames.eigenvalue_figure(-0.5, 0.0), "modulus"),
         (
             lambda: lru_trace(
                 make_lru_model(rnngrad.AddingProblem(5), 2), None, torch.ones(5, 2), None

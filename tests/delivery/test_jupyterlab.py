@@ -15,7 +15,7 @@ from conftest import chapter_notebooks
 
 pytestmark = pytest.mark.browser
 TOKEN = "gradients-through-time-test"
-SHOTS = Path(__file__).resolve().parents[1] / "book" / "_build" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "book" / "_build" / "screenshots"
 
 
 def _free_port() -> int:

@@ -1,4 +1,4 @@
-"""The selective cells as trainable layers (rnngrad.selective_models): scan == loop, the
+"""The selective cells as trainable layers (rnngrad.cells.selective, registered as cells): scan == loop, the
 step-by-step unroll equals the layer, derived gradients through time against float64
 autograd, float32 training gradients against float64, and make_model / train / grid /
 trace on every new cell. Each test names the plausible wrong implementation it catches."""
@@ -10,9 +10,11 @@ import sympy as sp
 import torch
 
 import rnngrad
-from rnngrad import linear_rnn, recall_tasks, selective, selective_models
+from rnngrad.cells import selective
+from rnngrad.core import recall as recall_tasks
+from rnngrad.core import scan
 
-CELLS = selective_models.SELECTIVE_CELLS
+CELLS = rnngrad.cell_names("selective")
 F64 = torch.float64
 
 
@@ -173,7 +175,7 @@ def test_trace_is_autograd_of_the_models_loss_for_every_cell(cell):
     _randomise(model, 3)
     x, y = task.sample(8, torch.Generator().manual_seed(1))
     x, y = x.double(), y.double()
-    trace = selective_models.trace(model, task, x, y)
+    trace = rnngrad.probe(model, task, x, y)
     T = task.length
     assert trace.dL_dh.shape[:2] == (8, T)
     assert trace.loss == pytest.approx(task.loss(model(x), y).item(), rel=1e-12)
@@ -186,13 +188,17 @@ def test_trace_is_autograd_of_the_models_loss_for_every_cell(cell):
         assert pred.shape[-1] == task.output_size
 
 
-def test_trace_runs_the_fused_cells_through_the_probe():
-    """Catches: a trace that handles only the new cells (the chapter compares all six)."""
-    task = rnngrad.AddingProblem(T=10)
-    model = rnngrad.make_model("lstm", task, hidden_size=4, seed=0)
-    x, y = task.sample(4, torch.Generator().manual_seed(0))
-    ours, probe = selective_models.trace(model, task, x, y), rnngrad.probe(model, task, x, y)
-    torch.testing.assert_close(ours.dL_dh, probe.dL_dh)
+def test_one_probe_looks_inside_every_registered_cell():
+    """Catches: a cell family the probe cannot unroll (the chapters compare all of them)."""
+    task = rnngrad.AddingProblem(T=6)
+    x, y = task.sample(3, torch.Generator().manual_seed(0))
+    for cell in rnngrad.cell_names():
+        if cell == "student":  # one linear unit on its own task: tests/unit/test_memory.py
+            continue
+        model = rnngrad.make_model(cell, task, hidden_size=4, seed=0)
+        trace = rnngrad.probe(model, task, x, y)
+        assert trace.dL_dh.shape[:2] == (3, 6), cell
+        assert trace.loss == pytest.approx(task.loss(model(x), y).item(), rel=1e-5), cell
 
 
 def test_grid_trains_every_new_cell_in_workers_like_in_process():
@@ -223,39 +229,39 @@ def test_scan_rounds_counts_the_scans_recursion():
     """Catches: a depth formula that is not the scan's (e.g. ceil(log2 T) where the odd-even
     recursion goes floor(log2 T) levels deep)."""
     calls = []
-    original = linear_rnn._scan
+    original = scan._scan
 
     def counting(a, b):
         calls.append(b.shape[-2])
         return original(a, b)
 
-    linear_rnn._scan = counting
+    scan._scan = counting
     try:
         for T in (1, 2, 3, 5, 8, 13, 64, 100):
             calls.clear()
-            linear_rnn.linear_scan(torch.ones(1, T, 1), torch.ones(1, T, 1))
-            assert len(calls) == selective_models.scan_rounds(T) + 1, T
+            scan.linear_scan(torch.ones(1, T, 1), torch.ones(1, T, 1))
+            assert len(calls) == scan.scan_rounds(T) + 1, T
     finally:
-        linear_rnn._scan = original
+        scan._scan = original
 
 
 @pytest.mark.parametrize(
     "call, message",
     [
         (
-            lambda: selective_models.make_selective("mamba", rnngrad.AddingProblem(T=5)),
+            lambda: rnngrad.make_model("mamba", rnngrad.AddingProblem(T=5)),
             "unknown cell",
         ),
-        (lambda: selective_models.MinGRU(3, 0), "hidden_size"),
-        (lambda: selective_models.MinGRU(3, 4, mode="fast"), "mode"),
-        (lambda: selective_models.SelectiveSSM(3, 4, state_size=0), "state_size"),
-        (lambda: selective_models.SLSTM(3, 4)(torch.ones(2, 5, 2)), "x must have shape"),
-        (lambda: selective_models.MinGRU(3, 4)(torch.ones(2, 5, 3), torch.zeros(1, 2, 4)), "h0"),
+        (lambda: selective.MinGRU(3, 0), "hidden_size"),
+        (lambda: selective.MinGRU(3, 4, mode="fast"), "mode"),
+        (lambda: selective.SelectiveSSM(3, 4, state_size=0), "state_size"),
+        (lambda: selective.SLSTM(3, 4)(torch.ones(2, 5, 2)), "x must have shape"),
+        (lambda: selective.MinGRU(3, 4)(torch.ones(2, 5, 3), torch.zeros(1, 2, 4)), "h0"),
         (
             lambda: rnngrad.make_model("slstm", rnngrad.AddingProblem(T=5), num_layers=2),
             "one layer",
         ),
-        (lambda: selective_models.scan_rounds(0), "positive int"),
+        (lambda: scan.scan_rounds(0), "positive int"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(call, message):
@@ -266,14 +272,15 @@ def test_bad_arguments_raise_clear_errors(call, message):
 def test_explorer_figure_plots_exp_of_a_times_the_summed_steps():
     """The explorer's right panel is exp(A sum_{s>t} Delta_s), computed here independently.
     Catches: the sum taken from t instead of t + 1, the reset token at the wrong step."""
-    from rnngrad import selective_figures as sf
+    from rnngrad.measure import reach as sf
+    from rnngrad.notebook.frames import delta_figure
 
     delta = [10.0**-2] * sf.STEPS
     delta[sf.RESET_AT] = 10.0
     expected = [math.exp(-sum(delta[t + 1 :])) for t in range(sf.STEPS)]
     got = sf.selective_decay(-2.0, 1.0)
     assert got == pytest.approx(expected, rel=1e-12)
-    fig = sf.delta_figure(-2.0, 1.0)
+    fig = delta_figure(-2.0, 1.0)
     line = fig.axes[1].get_lines()[0]
     assert list(line.get_ydata()) == pytest.approx(expected, rel=1e-12)
     with pytest.raises(ValueError, match="negative"):
