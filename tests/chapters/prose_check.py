@@ -4,7 +4,7 @@ A chapter states numbers by pasting glued values ({glue:text}`key`). A sentence 
 number *and* compares it ("grows from a to b", "below the baseline", "faster than") is true
 only while the data say so; a rerun on another machine, a cheaper budget or a library change
 can turn it false while every number on the page stays correct. ``data_sentences`` finds those
-sentences; ``tests/test_prose_claims.py`` holds, for each, the rule that makes it true, checked
+sentences; ``tests/chapters/test_prose_claims.py`` holds, for each, the rule that makes it true, checked
 against the executed chapters.
 
 A sentence is exempt when one of its pasted values is itself text (a verdict word, a "rises" /

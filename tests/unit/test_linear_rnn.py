@@ -23,6 +23,7 @@ def make_lru_model(task, state_size, **options):
 def lru_trace(model, task, x, y):
     return rnngrad.probe(model, task, x, y)
 
+
 matplotlib.use("Agg")
 F64 = torch.float64
 

@@ -31,7 +31,9 @@ def _same(a, b):
     assert [(r.cell, r.seed) for r in a] == [(r.cell, r.seed) for r in b]
     for x, y in zip(a, b, strict=True):
         assert x.history.loss == y.history.loss
-        for (k, p), q in zip(x.model.state_dict().items(), y.model.state_dict().values(), strict=True):
+        for (k, p), q in zip(
+            x.model.state_dict().items(), y.model.state_dict().values(), strict=True
+        ):
             assert torch.equal(p, q), k
 
 
@@ -49,9 +51,12 @@ def test_a_dask_cluster_gives_the_runs_of_one_process():
     """Catches: a backend name that is accepted but runs elsewhere, or a spec that does not
     survive the trip to a Dask worker and back."""
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster):
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
         remote = run(_specs(), backend="dask", progress=False)
     _same(run(_specs(), backend="serial", progress=False), remote)
 

@@ -7,7 +7,7 @@ Each cell is written as its paper's equations, in the conventions of the referen
   discretisation ``A_bar = exp(delta A)``, ``B_bar x = delta B x`` (Mamba's simplified
   zero-order hold);
 * minGRU and minLSTM (Feng et al., 2024): gates that read only x_t, so the recurrence is linear
-  in h and ``rnngrad.linear_rnn.linear_scan`` computes it;
+  in h and ``rnngrad.core.scan.linear_scan`` computes it;
 * sLSTM (Beck et al., 2024; ``NX-AI/xlstm``, ``blocks/slstm/src/vanilla/slstm.py``): an
   exponential input gate ``exp(i~)``, a normaliser state n_t, and the stabiliser m_t that keeps
   every exponential <= 1 without changing h_t.

@@ -1,6 +1,6 @@
 """Two tasks where *what* to remember depends on the input: selective copying and
 associative recall. Each states its chance baselines, derived below and checked by simulation
-in ``tests/test_recall_tasks.py``. Inputs are one-hot and batch-first, like ``rnngrad.tasks``.
+in ``tests/unit/test_recall_tasks.py``. Inputs are one-hot and batch-first, like ``rnngrad.core.tasks``.
 """
 
 from __future__ import annotations

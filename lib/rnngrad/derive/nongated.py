@@ -1,7 +1,7 @@
 """The derivations of Part V's non-gated recurrences, done by SymPy.
 
-Like ``rnngrad.symbolic``: each function returns SymPy objects; the chapters display them
-with ``sympy.latex`` and ``tests/test_nongated.py`` checks them against autograd.
+Like ``rnngrad.derive.rnn``: each function returns SymPy objects; the chapters display them
+with ``sympy.latex`` and ``tests/unit/test_nongated.py`` checks them against autograd.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def setup(threads: int | None = None) -> torch.device:
     return device
 
 
-# Every chapter's first code cell, word for word (tests/test_repository.py checks it). It
+# Every chapter's first code cell, word for word (tests/delivery/test_repository.py checks it). It
 # installs the library only when it is missing (Colab, Binder), so nothing that a reader's
 # environment already has is upgraded under a running kernel.
 SETUP_CELL = """\

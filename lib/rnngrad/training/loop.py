@@ -91,7 +91,7 @@ def train(
     * ``target``: stop once the held-out metric reaches it (lower, or higher for accuracy).
     * A non-finite loss or gradient ends the run cleanly; ``History.stopped`` says where.
     * ``truncate``: backpropagate through at most this many steps (truncated BPTT, by
-      ``rnngrad.nongated.Truncated``); predictions and evaluation are unchanged.
+      ``rnngrad.models.Truncated``); predictions and evaluation are unchanged.
     """
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")

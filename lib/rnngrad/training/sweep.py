@@ -19,9 +19,6 @@ from . import runner
 from .spec import Run, RunSpec, Start
 from .verdict import Verdict, compare
 
-# Kept as a name the chapters know: a start applied to a freshly built model.
-Init = Start
-
 
 def lstm_forget_bias(value: float) -> Start:
     """A ``start`` for ``grid``: set every LSTM's forget-gate bias to ``value`` (chapter 3);
