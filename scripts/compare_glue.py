@@ -31,8 +31,12 @@ def glued(book: Path) -> dict[str, str]:
             for out in cell.get("outputs", []):
                 name = out.get("metadata", {}).get("scrapbook", {}).get("name")
                 if name:
-                    data = out.get("data", {})
-                    values[name] = data.get("text/plain", data.get("text/markdown", repr(data)))
+                    # myst-nb keeps a glued value under "application/papermill.record/<mime>"
+                    data = {
+                        k.removeprefix("application/papermill.record/"): v
+                        for k, v in out.get("data", {}).items()
+                    }
+                    values[name] = str(data.get("text/plain", data.get("text/markdown", data)))
     return values
 
 
