@@ -55,20 +55,23 @@ def _venv(ipywidgets: str) -> Path:
 
 
 def _small_notebook(tmp: Path) -> Path:
-    """The chapter's first cell (installing from this checkout) and its first explorer."""
+    """The chapter's first cell (installing from this checkout), its imports cell and its
+    first explorer."""
     (chapter,) = [nb for nb in chapter_notebooks() if nb.stem == CHAPTER]
     nb = json.loads(chapter.read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    first, explorer = code[0], next(c for c in code if "rnngrad.explore(" in "".join(c["source"]))
+    first, imports = code[0], code[1]
+    explorer = next(c for c in code if "rnngrad.explore(" in "".join(c["source"]))
+    assert "".join(imports["source"]).lstrip().startswith(("import", "from")), "no imports cell"
     source = "".join(first["source"])
     assert REPOSITORY in source, "the first cell no longer installs from the repository"
     first = {
         **first,
         "source": source.replace(f"rnngrad @ {REPOSITORY}", f"rnngrad @ {ROOT.as_uri()}"),
     }
-    for cell in (first, explorer):
+    for cell in (first, imports, explorer):
         cell["outputs"], cell["execution_count"] = [], None
-    nb["cells"] = [first, explorer]
+    nb["cells"] = [first, imports, explorer]
     path = tmp / f"{CHAPTER}_colab.ipynb"
     path.write_text(json.dumps(nb))
     return path
@@ -105,7 +108,7 @@ def test_explorer_renders_in_colab_versions(tmp_path, ipywidgets):
     errors = [o for c in cells for o in c["outputs"] if o["output_type"] == "error"]
     assert not errors, errors
     views = [
-        o["data"][WIDGET_VIEW] for o in cells[1]["outputs"] if WIDGET_VIEW in o.get("data", {})
+        o["data"][WIDGET_VIEW] for o in cells[-1]["outputs"] if WIDGET_VIEW in o.get("data", {})
     ]
     assert views and views[0]["model_id"], "the explorer produced no live widget"
     assert views[0]["version_major"] == 2

@@ -27,11 +27,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
-    # A chapter's first cell and its first explorer (the whole chapter would train models).
+    # A chapter's first cell, its imports cell and its first explorer (the whole chapter
+    # would train models).
     chapter = next(nb for nb in chapter_notebooks() if nb.name.startswith("09_"))
     nb = json.loads(chapter.read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    nb["cells"] = [code[0], next(c for c in code if "rnngrad.explore(" in "".join(c["source"]))]
+    explorer = next(c for c in code if "rnngrad.explore(" in "".join(c["source"]))
+    nb["cells"] = [code[0], code[1], explorer]
     (root / chapter.name).write_text(json.dumps(nb))
     port = _free_port()
     log = (root / "lab.log").open("w")

@@ -85,9 +85,10 @@ def test_reader_requirements_are_ranges_not_pins():
 
 FIGURE_ENDINGS = (
     "fig",
-    "rnngrad.plots.",
-    "rnngrad.figures.diagrams.",
-    "rnngrad.figures.runs.",
+    "figures.",
+    "frames.",
+    "rnngrad.figures.",
+    "rnngrad.frames.",
     "rnngrad.explore(",
 )
 

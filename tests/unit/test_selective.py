@@ -1,4 +1,4 @@
-"""Selective and exponential gates (rnngrad.selective): scan == loop for minGRU, minLSTM and
+"""Selective and exponential gates (rnngrad.cells.selective): scan == loop for minGRU, minLSTM and
 the selective SSM; the stabilised sLSTM equals the naive one where the naive is finite, and
 stays finite (and equal to float64) where float32's naive overflows."""
 
