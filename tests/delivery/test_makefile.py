@@ -87,6 +87,21 @@ def test_a_new_library_module_also_counts(scratch):
     assert not _cache(scratch).exists(), "a new module did not empty the cache"
 
 
+def test_an_edit_inside_a_sub_package_counts(scratch):
+    """The library is in layers (lib/rnngrad/core/, measure/, ...). Catches a stamp that
+    globs only lib/rnngrad/*.py, which misses every module of a layer."""
+    layer = scratch / "lib" / "rnngrad" / "measure"
+    layer.mkdir()
+    (layer / "probe.py").write_text("# a module of a layer\n")
+    _set_time(layer / "probe.py", 1_000_000)
+    _make(scratch, STAMP)
+    _set_time(scratch / STAMP, 2_000_000)
+    _fill_cache(scratch)
+    _set_time(layer / "probe.py", 3_000_000)  # an edit one folder down
+    assert _make(scratch, STAMP).returncode == 0
+    assert not _cache(scratch).exists(), "an edit inside a layer left the cached chapters"
+
+
 def test_book_target_runs_the_stamp_and_the_cache_is_the_one_jupyter_book_reads():
     makefile = (ROOT / "Makefile").read_text()
     book_rule = next(line for line in makefile.splitlines() if line.startswith("book:"))
