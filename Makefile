@@ -3,6 +3,8 @@
 #   make test   build everything and run every test (what CI runs)
 #   make pdf    the whole book as one PDF (book/_build/latex/book.pdf)
 #   make bench  each chapter's cost in reference-step units (last build), then the speed benchmarks
+#   make experiments  run the training studies into results/ (hours; resumable; STUDY=adding
+#               PART=pilot SLICE=0:20 WORKERS=2 narrow it), outside the book's build
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +13,7 @@ APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recomm
 # The build shows no progress bars (they would print into the pages); readers get them.
 BUILD_ENV := TQDM_DISABLE=1 PYTHONHASHSEED=0
 
-.PHONY: setup sysdeps-browser sysdeps-tex book pdf test lint bench clean
+.PHONY: setup sysdeps-browser sysdeps-tex book pdf test lint bench experiments clean
 
 $(VENV)/.installed: requirements-dev.txt pyproject.toml
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -69,6 +71,14 @@ test: setup sysdeps-browser sysdeps-tex lint book pdf
 
 bench: setup
 	cd benchmarks && ../$(PY) book_cost.py && ../$(PY) train_step.py && ../$(PY) fused_vs_cells.py && ../$(PY) adding_t100.py && ../$(PY) sequence_length.py && ../$(PY) scan_vs_loop.py
+
+# The studies behind the verdicts, outside the build: resumable, one thread per worker.
+STUDY ?=
+PART ?= all
+SLICE ?= 0:
+experiments: setup
+	PYTHONHASHSEED=0 $(PY) scripts/experiments.py $(foreach s,$(STUDY),--study $(s)) --part $(PART) \
+	  --slice $(SLICE) $(if $(WORKERS),--workers $(WORKERS))
 
 clean:
 	rm -rf book/_build

@@ -1,19 +1,22 @@
 """rnngrad: train recurrent cells and measure how gradients flow through time.
 
-The library of the book *Gradients Through Time*, in layers; each sub-package imports only
-the layers below it (``make lint`` checks the contract, ``.importlinter``):
+The library of the book *Gradients Through Time*, in layers, top to bottom; each sub-package
+imports only the layers below it (``make lint`` checks the contract in ``pyproject.toml``):
 
-=============  ==============================================================================
-``notebook``   explorers and their frames, glue, tables, the chapters' set-up cell
-``figures``    the book's figures: draw data they are given, never measure
-``training``   the one training loop, ``RunSpec`` and the runner (joblib, Dask, Ray), verdicts
-``measure``    the one probe, Jacobians, reach, mean field, latch, claims, memory, timing
-``models``     ``SequenceModel``, the one cell registry ``CELLS`` and ``make_model``, truncation
-``cells``      one step of every cell family (gated, non-gated, linear, selective), starts
-``core``       device, tasks, the parallel scan
-``derive``     every SymPy derivation (loaded on first use: SymPy is slow to import)
-=============  ==============================================================================
+===============  ============================================================================
+``notebook``     explorers and their frames, glue, tables, the chapters' set-up cell
+``figures``      the book's figures: draw data they are given, never measure
+``experiments``  the training studies, declared once, run by ``make experiments``, archived
+``training``     the one training loop, ``RunSpec`` and the runner (joblib, Dask, Ray), verdicts
+``measure``      the one probe, Jacobians, reach, mean field, latch, claims, memory, timing
+``models``       ``SequenceModel``, the cell registry ``CELLS``, ``make_model``, named starts,
+                 truncated backpropagation
+``cells``        one step of every cell family (gated, non-gated, linear, selective), inits
+``core``         device, tasks, the parallel scan
+``derive``       every SymPy derivation (beside ``core``: imports nothing of the book)
+===============  ============================================================================
 
+``derive`` and ``experiments`` load on first use (SymPy and pandas are slow to import).
 The names a chapter uses most are lifted here (``rnngrad.make_model``, ``rnngrad.probe``,
 ``rnngrad.grid``, ``rnngrad.glue`` ...); everything else is reached through its layer
 (``rnngrad.measure.jacobians``, ``rnngrad.figures.runs``).
@@ -92,6 +95,7 @@ __all__ = [
     "compare_runs",
     "core",
     "derive",
+    "experiments",
     "describe",
     "difference",
     "explore",
@@ -140,13 +144,17 @@ __all__ = [
 ]
 
 
+# Two layers load on first use: ``derive`` (SymPy takes about half a second to import) and
+# ``experiments`` (pandas, a third of a second), so a chapter that derives nothing and reads no
+# archive pays for neither.
+_LAZY = ("derive", "experiments")
+
+
 def __getattr__(name: str):
-    # The one lazy import: SymPy takes about half a second, so the derivations load on first
-    # use and a chapter that derives nothing does not pay for them.
-    if name == "derive":
+    if name in _LAZY:
         import importlib
 
-        module = importlib.import_module(".derive", __name__)
+        module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,11 +1,13 @@
 """One runner for many training runs, on joblib: worker processes on this machine, or a Dask
 or Ray cluster by naming its backend.
 
-``run(specs)`` executes every ``RunSpec`` and returns the ``Run``s in the order given. Each run
-trains on one CPU thread (``rnngrad.training.spec.execute``), so its numbers do not depend on
-where it ran: ``backend="serial"`` (this process), ``"processes"`` (joblib's worker processes,
-one per core by default), ``"dask"`` (the ``dask.distributed.Client`` the caller has created, e.g.
-on a ``LocalCluster`` or a cluster's scheduler) and ``"ray"`` (a running Ray instance) all give the
+``run(specs)`` executes every ``RunSpec`` and returns the ``Run``s in the order given;
+``stream(specs)`` yields each ``Run`` as soon as it finishes (what a long, resumable study
+needs: ``rnngrad.experiments`` stores each record at once). Each run trains on one CPU thread
+(``rnngrad.training.spec.execute``), so its numbers do not depend on where it ran:
+``backend="serial"`` (this process), ``"processes"`` (joblib's worker processes, one per core
+by default), ``"dask"`` (the ``dask.distributed.Client`` the caller has created, e.g. on a
+``LocalCluster`` or a cluster's scheduler) and ``"ray"`` (a running Ray instance) all give the
 same numbers. On small recurrent models two one-thread processes do more work than one
 two-thread process (measured in ``benchmarks/``).
 """
@@ -13,7 +15,7 @@ two-thread process (measured in ``benchmarks/``).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import torch
 from joblib import Parallel, delayed, parallel_config
@@ -44,6 +46,22 @@ def run(
     use), else in joblib's worker processes. ``workers`` defaults to one per core on the CPU.
     """
     specs = list(specs)
+    runs = dict(stream(specs, backend=backend, workers=workers, progress=progress, indexed=True))
+    return [runs[i] for i in range(len(specs))]
+
+
+def stream(
+    specs: Sequence[RunSpec],
+    *,
+    backend: str = "auto",
+    workers: int | None = None,
+    progress: bool = True,
+    desc: str = "runs",
+    indexed: bool = False,
+) -> Iterator[Run] | Iterator[tuple[int, Run]]:
+    """Yield each spec's ``Run`` as it finishes (in any order; ``indexed`` yields ``(position
+    in specs, Run)``). A progress bar counts the runs done and estimates the time left."""
+    specs = list(specs)
     if not specs:
         raise ValueError("run needs at least one RunSpec")
     if not all(isinstance(s, RunSpec) for s in specs):
@@ -57,25 +75,20 @@ def run(
     workers = max(1, min(workers, len(specs)))
     if backend == "auto":
         backend = "serial" if workers == 1 else "processes"
-    bar = tqdm(total=len(specs), desc="runs", disable=not progress_enabled(progress), leave=False)
+    bar = tqdm(total=len(specs), desc=desc, disable=not progress_enabled(progress), leave=False)
     try:
-        if backend == "serial":
-            runs = []
-            for spec in specs:
-                runs.append(Run(spec, *execute(spec)))
-                bar.update()
-            return runs
-        return [
-            Run(spec, rebuild(spec, weights), history)
-            for spec, (weights, history) in zip(
-                specs, _in_parallel(specs, backend, workers, bar), strict=True
-            )
-        ]
+        for i, run_ in _runs(specs, backend, workers):
+            bar.update()
+            yield (i, run_) if indexed else run_
     finally:
         bar.close()
 
 
-def _in_parallel(specs: list[RunSpec], backend: str, workers: int, bar) -> list:
+def _runs(specs: list[RunSpec], backend: str, workers: int) -> Iterator[tuple[int, Run]]:
+    if backend == "serial":
+        for i, spec in enumerate(specs):
+            yield i, Run(spec, *execute(spec))
+        return
     if backend == "ray":
         try:
             from ray.util.joblib import register_ray
@@ -91,10 +104,11 @@ def _in_parallel(specs: list[RunSpec], backend: str, workers: int, bar) -> list:
     n_jobs = workers if backend == "processes" else -1
     # each run sets its own one thread (execute); loky also caps its workers' BLAS pools
     limits = {"inner_max_num_threads": 1} if engine == "loky" else {}
-    results = []
     with parallel_config(backend=engine, n_jobs=n_jobs, **limits):
-        tasks = (delayed(execute_remote)(spec) for spec in specs)
-        for result in Parallel(return_as="generator")(tasks):
-            results.append(result)
-            bar.update()
-    return results
+        tasks = (delayed(_indexed)(i, spec) for i, spec in enumerate(specs))
+        for i, weights, history in Parallel(return_as="generator_unordered")(tasks):
+            yield i, Run(specs[i], rebuild(specs[i], weights), history)
+
+
+def _indexed(i: int, spec: RunSpec):
+    return (i, *execute_remote(spec))

@@ -1,0 +1,187 @@
+"""Run studies into the archive and check the archive against the studies.
+
+* ``specs(study, part)``: the declared runs of a study's ``pilot`` or ``main`` part (the main
+  part's learning rates come from the pilot's records by ``choose_lrs``).
+* ``status(study)``: per part, how many runs are declared, stored, still to run, and *stale*
+  (stored under a spec the study no longer declares: the study changed since they ran).
+* ``execute(study, ...)``: run what is missing (resumable: a stored run is never run again;
+  an interrupted run starts over), on the one runner, storing each record as it finishes.
+* ``reproduce(study)``: re-run the study's CI sample and compare it with the stored records.
+* ``provenance(frame)``: the line under an archived figure or table: where, when, what commit
+  and how much run time its runs took.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from ..training import runner
+from ..training.spec import RunSpec
+from ..training.spec import execute as execute_run
+from .store import append, make_record, read, spec_hash
+from .studies import STUDIES, Study, choose_lrs
+
+PARTS = ("pilot", "main")
+
+
+def study_named(name: str) -> Study:
+    if name not in STUDIES:
+        raise ValueError(f"unknown study {name!r}; expected one of {sorted(STUDIES)}")
+    return STUDIES[name]
+
+
+def file_of(study: Study, part: str) -> str:
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, got {part!r}")
+    return study.pilot_name if part == "pilot" else study.name
+
+
+def specs(study: Study, part: str, directory: Path | None = None) -> list[RunSpec]:
+    """The runs ``part`` of ``study`` declares (the main part needs a complete pilot)."""
+    if part == "pilot":
+        return study.pilot_specs()
+    file_of(study, part)
+    return study.main_specs(choose_lrs(study, read(study.pilot_name, directory)))
+
+
+@dataclass
+class Status:
+    part: str
+    declared: int
+    stored: int
+    missing: int
+    stale: int
+
+    @property
+    def complete(self) -> bool:
+        return self.missing == 0 and self.stale == 0
+
+
+def status(study: Study, directory: Path | None = None) -> list[Status]:
+    """Per part: declared, stored, missing and stale runs (the main part counts as all
+    missing while its pilot is incomplete)."""
+    out = []
+    for part in PARTS:
+        stored = read(file_of(study, part), directory)
+        hashes = set(stored["spec_hash"])
+        try:
+            declared = {spec_hash(s) for s in specs(study, part, directory)}
+        except ValueError:  # the pilot has not chosen every learning rate yet
+            n = len(study.arms) * len(study.settings) * len(study.seeds)
+            out.append(Status(part, n, len(hashes), n, 0))
+            continue
+        out.append(
+            Status(part, len(declared), len(hashes & declared), len(declared - hashes),
+                   len(hashes - declared))
+        )  # fmt: skip
+    return out
+
+
+def execute(
+    study: Study,
+    part: str,
+    *,
+    start: int = 0,
+    stop: int | None = None,
+    workers: int | None = None,
+    backend: str = "auto",
+    directory: Path | None = None,
+    progress: bool = True,
+) -> int:
+    """Run the declared runs of ``part`` not yet stored (those in ``[start:stop]`` of the
+    missing list) and store each as it finishes. Returns how many ran."""
+    stored = set(read(file_of(study, part), directory)["spec_hash"])
+    todo = [s for s in specs(study, part, directory) if spec_hash(s) not in stored][start:stop]
+    if not todo:
+        return 0
+    name = file_of(study, part)
+    for run in runner.stream(todo, backend=backend, workers=workers, progress=progress,
+                             desc=f"{name}"):  # fmt: skip
+        append(make_record(name, run.spec, run.model, run.history), directory)
+    return len(todo)
+
+
+@dataclass
+class Reproduction:
+    spec_hash: str
+    label: str
+    exact: bool  # same torch version and device type: the numbers must be identical
+    stored: dict
+    again: dict
+
+    @property
+    def agrees(self) -> bool:
+        keys = ("final_metric", "steps_run", "diverged")
+        if self.exact:
+            same = all(_same(self.stored[k], self.again[k]) for k in keys)
+            return same and json.loads(self.stored["curve"]) == json.loads(self.again["curve"])
+        solved = [not _missing(r["solved_at"]) for r in (self.stored, self.again)]
+        close = math.isclose(self.stored["final_metric"], self.again["final_metric"],
+                             rel_tol=0.1, abs_tol=0.01)  # fmt: skip
+        return (
+            solved[0] == solved[1]
+            and bool(self.stored["diverged"]) == bool(self.again["diverged"])
+            and close
+        )
+
+
+TOLERANCE = (
+    "identical final metric, steps run, divergence and curve when the torch version and device "
+    "type match the record's; otherwise the same outcome (reached the target or not, diverged "
+    "or not) and a final metric within 10 % or 0.01"
+)
+
+
+def _missing(value) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return str(a) == str(b) if isinstance(a, (bool, str)) or isinstance(b, (bool, str)) else a == b
+
+
+def reproduce(study: Study, directory: Path | None = None) -> list[Reproduction]:
+    """Re-run the study's CI sample (``study.reproduce``: arm, setting, seed), each for its
+    full budget on this machine's CPU, and compare it with its stored record."""
+    stored = read(study.name, directory)
+    by_hash = {row["spec_hash"]: row for row in stored.to_dict("records")}
+    lrs = choose_lrs(study, read(study.pilot_name, directory))
+    declared = study.main_specs(lrs)
+    out = []
+    for arm_index, setting, seed in study.reproduce:
+        arm = study.arms[arm_index]
+        spec = next(s for s in declared if s.cell == arm.cell and s.setting == setting
+                    and s.seed == seed and (s.start or None) == (None if arm.start.kind == "default" else arm.start))  # fmt: skip
+        h = spec_hash(spec)
+        if h not in by_hash:
+            raise ValueError(
+                f"{study.name}: the sample run {arm.label}, {setting}, seed {seed} is not stored"
+            )
+        model, history = execute_run(spec)
+        again = make_record(study.name, spec, model, history)
+        record = by_hash[h]
+        exact = record["torch"] == torch.__version__ and str(record["device"]).split()[0] == "cpu"
+        out.append(Reproduction(h, f"{arm.label}, {setting}, seed {seed}", exact, record, again))
+    return out
+
+
+def provenance(frame: pd.DataFrame) -> str:
+    """'N runs, cpu (x86_64), 2026-12-07 to 2026-12-08, commit abc123, 3.2 hours of run time'."""
+    if frame.empty:
+        return "no runs stored yet"
+    days = sorted(str(c)[:10] for c in frame["created"])
+    when = days[0] if days[0] == days[-1] else f"{days[0]} to {days[-1]}"
+    commits = sorted(set(map(str, frame["commit"])))
+    devices = sorted(set(map(str, frame["device"])))
+    hours = frame["seconds"].sum() / 3600
+    return (f"{len(frame)} runs on {', '.join(devices)}, {when}, commit "
+            f"{', '.join(commits)}, torch {', '.join(sorted(set(map(str, frame['torch']))))}, "
+            f"{hours:.1f} hours of run time")  # fmt: skip

@@ -1,0 +1,178 @@
+"""The studies behind the book's verdicts, declared once: arms (a cell at a start), settings
+(a length), seeds, budgets and the rule that picks each arm's learning rate.
+
+A study has two parts, each a list of ``RunSpec``s with its own file in the archive:
+
+* the **pilot** (``<name>-lr``): every arm at every learning rate of ``lrs``, on
+  ``pilot_seeds`` (never used again), at ``pilot_setting`` for ``pilot_budget`` steps;
+* the **main** study (``<name>``): every arm at every setting and seed of ``seeds``, at the
+  learning rate the pilot chose for it by ``choose_lrs``' stated rule.
+
+Every arm trains the same hidden size with the same batch, clipping and evaluation; only the
+cell, its start and its learning rate differ. ``make experiments`` runs them
+(``rnngrad.experiments.execute``); the chapters read the records.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..core.tasks import AddingProblem, AgreementTask, CopyTask, Task
+from ..models.starts import Start
+from ..training.spec import RunSpec
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One cell at one start (and its model options, e.g. ``(("nonlinearity", "relu"),)``)."""
+
+    cell: str
+    start: Start = Start()
+    options: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.cell.upper()}, {self.start.label}"
+
+
+@dataclass(frozen=True)
+class Study:
+    """A declared study; see the module's docstring."""
+
+    name: str
+    title: str
+    chapter: int
+    task: Callable[[Hashable], Task]
+    settings: tuple
+    arms: tuple[Arm, ...]
+    budget: Callable[[Hashable], int]
+    seeds: tuple[int, ...] = tuple(range(8))
+    hidden_size: int = 64
+    train: dict = field(default_factory=dict)
+    lrs: tuple[float, ...] = (1e-3, 3e-3, 1e-2)
+    pilot_setting: Hashable = None
+    pilot_seeds: tuple[int, ...] = (100, 101, 102)
+    pilot_budget: int = 2000
+    # (arm index, setting, seed) of the runs CI re-runs to check the archive (cheap ones)
+    reproduce: tuple[tuple[int, Hashable, int], ...] = ()
+
+    @property
+    def pilot_name(self) -> str:
+        return f"{self.name}-lr"
+
+    def _spec(self, arm: Arm, setting, seed: int, lr: float, steps: int) -> RunSpec:
+        model = {"hidden_size": self.hidden_size, **dict(arm.options)}
+        train = {**self.train, "lr": lr}
+        start = None if arm.start.kind == "default" else arm.start
+        return RunSpec(arm.cell, self.task(setting), steps, seed, setting, model, train, start)
+
+    def pilot_specs(self) -> list[RunSpec]:
+        return [
+            self._spec(arm, self.pilot_setting, seed, lr, self.pilot_budget)
+            for arm in self.arms
+            for lr in self.lrs
+            for seed in self.pilot_seeds
+        ]
+
+    def main_specs(self, lrs: dict[str, float]) -> list[RunSpec]:
+        """The main runs, with ``lrs`` mapping an arm's label to its learning rate."""
+        missing = [a.label for a in self.arms if a.label not in lrs]
+        if missing:
+            raise ValueError(f"no learning rate chosen for {missing}: run the pilot first")
+        return [
+            self._spec(arm, setting, seed, lrs[arm.label], self.budget(setting))
+            for arm in self.arms
+            for setting in self.settings
+            for seed in self.seeds
+        ]
+
+
+LR_RULE = (
+    "for each arm, the learning rate whose pilot runs reached the target most often; ties "
+    "go to the lower median step at which they reached it, then to the better median final "
+    "metric, then to the smaller learning rate"
+)
+
+
+def choose_lrs(study: Study, pilot: pd.DataFrame) -> dict[str, float]:
+    """Each arm's learning rate by ``LR_RULE``, from the pilot's records (only complete
+    arms: every learning rate and pilot seed present)."""
+    higher = study.task(study.pilot_setting).higher_is_better
+    chosen = {}
+    for arm in study.arms:
+        mine = pilot[pilot["start"].eq(arm.start.label) & pilot["cell"].eq(arm.cell)]
+        if len(mine) < len(study.lrs) * len(study.pilot_seeds):
+            continue
+        scores = []
+        for lr in study.lrs:
+            runs = mine[mine["lr"].eq(lr)]
+            solved = runs["solved_at"].dropna()
+            step = statistics.median(list(solved)) if len(solved) else float("inf")
+            final = statistics.median([m for m in runs["final_metric"] if m == m])
+            final = float("inf") if final != final else (-final if higher else final)
+            scores.append((-len(solved), step, final, lr))
+        chosen[arm.label] = min(scores)[3]
+    return chosen
+
+
+# -- Part III: the benchmark ------------------------------------------------------------------
+
+ADDING_ARMS = (
+    Arm("rnn"),  # PyTorch's default start: the default row
+    Arm("rnn", Start("orthogonal", 1.0)),
+    Arm("irnn"),  # ReLU, W_hh = I (Le et al., 2015)
+    Arm("lstm"),  # PyTorch's default: every bias U(-1/sqrt(H), 1/sqrt(H)), so b_f about 0
+    Arm("lstm", Start("forget_bias", 1.0)),
+    Arm("gru"),
+    Arm("gru", Start("update_bias", 1.0)),
+)
+
+ADDING = Study(
+    name="adding",
+    title="Adding problem at T = 50, 100 and 200",
+    chapter=5,
+    task=AddingProblem,
+    settings=(50, 100, 200),
+    arms=ADDING_ARMS,
+    # 4x the step at which the LSTM (b_f = 1) solved T = 100 and 200 in the design pilot
+    # (2,000 and 3,250 steps): enough for its curve to flatten (checked on the page)
+    budget=lambda T: {50: 4000, 100: 8000, 200: 13000}[T],
+    train={"batch_size": 64, "clip": 1.0, "eval_every": 100, "eval_batch": 512, "target": 0.01},
+    pilot_setting=100,
+    pilot_budget=4000,
+    reproduce=((4, 50, 0), (0, 50, 0)),
+)
+
+COPY = Study(
+    name="copy",
+    title="Copy task with gaps 50 and 100 (8 symbols, 10 to copy, as in Arjovsky et al., 2016)",
+    chapter=5,
+    task=lambda gap: CopyTask(gap),
+    settings=(50, 100),
+    arms=ADDING_ARMS,
+    budget=lambda gap: {50: 6000, 100: 10000}[gap],
+    train={"batch_size": 64, "clip": 1.0, "eval_every": 100, "eval_batch": 512},
+    pilot_setting=50,
+    pilot_budget=3000,
+    reproduce=((4, 50, 0),),
+)
+
+AGREEMENT = Study(
+    name="agreement",
+    title="Subject-verb agreement across 2 to 24 relative clauses",
+    chapter=5,
+    task=lambda clauses: AgreementTask(clauses),
+    settings=(2, 8, 24),
+    arms=ADDING_ARMS,
+    budget=lambda clauses: 4000,
+    train={"batch_size": 64, "clip": 1.0, "eval_every": 100, "eval_batch": 512, "target": 0.95},
+    pilot_setting=8,
+    pilot_budget=2000,
+    reproduce=((4, 2, 0),),
+)
+
+STUDIES = {s.name: s for s in (ADDING, COPY, AGREEMENT)}

@@ -1,0 +1,85 @@
+"""Named starts: how a freshly built model is initialised before training, as data.
+
+A ``Start`` is a frozen, picklable value (``Start("forget_bias", 1.0)``), so a study can hash
+it, store its label beside each run and send it to a worker; calling it applies it to a model
+built by ``make_model``. The kinds:
+
+* ``default``      PyTorch's own start, left as built (a study's "default" row);
+* ``forget_bias``  an LSTM's forget-gate bias set to ``value`` (Gers et al., 2000; 1 in
+                   Jozefowicz et al., 2015);
+* ``chrono``       an LSTM's chrono start with T_max = ``value`` (Tallec & Ollivier, 2018);
+* ``update_bias``  a GRU's update-gate bias set to ``value`` (PyTorch's convention: z keeps
+                   the old state);
+* ``orthogonal``   a tanh RNN's W_hh a random orthogonal matrix times ``value`` (every
+                   singular value equal to it; Saxe et al., 2014; Henaff et al., 2016).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..cells.init import (
+    chrono_init_,
+    set_forget_bias_,
+    set_recurrent_singular_values_,
+    set_update_bias_,
+)
+
+KINDS = {
+    "default": None,
+    "forget_bias": "lstm",
+    "chrono": "lstm",
+    "update_bias": "gru",
+    "orthogonal": "rnn",
+}
+
+
+@dataclass(frozen=True)
+class Start:
+    """A start of kind ``kind`` with its ``value`` (none for ``default``)."""
+
+    kind: str = "default"
+    value: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown start {self.kind!r}; expected one of {sorted(KINDS)}")
+        if (self.value is None) != (self.kind == "default"):
+            raise ValueError(
+                f"start {self.kind!r} takes {'no value' if self.kind == 'default' else 'a value'}"
+            )
+
+    @property
+    def label(self) -> str:
+        """How a table names it: 'default', 'b_f = 1', 'chrono (T_max = 100)', 'sigma = 1'."""
+        if self.kind == "default":
+            return "default"
+        v = f"{self.value:g}"
+        return {
+            "forget_bias": f"b_f = {v}",
+            "chrono": f"chrono (T_max = {v})",
+            "update_bias": f"b_z = {v}",
+            "orthogonal": f"orthogonal, sigma = {v}",
+        }[self.kind]
+
+    def __call__(self, model: nn.Module, setting: Hashable, seed: int) -> None:
+        cell = KINDS[self.kind]
+        if cell is None:
+            return
+        if model.cell != cell:
+            raise ValueError(f"start {self.kind!r} is for the {cell}, not the {model.cell}")
+        rnn = model.rnn
+        with torch.no_grad():
+            if self.kind == "forget_bias":
+                set_forget_bias_(rnn, self.value)
+            elif self.kind == "update_bias":
+                set_update_bias_(rnn, self.value)
+            elif self.kind == "chrono":
+                chrono_init_(rnn, int(self.value), generator=torch.Generator().manual_seed(seed))
+            else:
+                g = torch.Generator().manual_seed(seed)
+                set_recurrent_singular_values_(rnn, self.value, generator=g)

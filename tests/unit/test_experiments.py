@@ -1,0 +1,170 @@
+"""The studies' archive: declared runs, resumable execution, staleness, the CI reproduction,
+the learning-rate rule, the verdict rule's power and named starts.
+
+Each test names the wrong implementation it catches."""
+
+import math
+
+import pandas as pd
+import pytest
+import torch
+
+from rnngrad import AddingProblem, experiments, make_model
+from rnngrad.experiments import archive, store
+from rnngrad.experiments.studies import Arm, Study, choose_lrs
+from rnngrad.models import Start
+
+
+def _tiny(**changes) -> Study:
+    fields = dict(
+        name="tiny",
+        title="tiny adding study",
+        chapter=5,
+        task=AddingProblem,
+        settings=(4,),
+        arms=(Arm("lstm"), Arm("lstm", Start("forget_bias", 1.0))),
+        budget=lambda T: 6,
+        seeds=(0, 1),
+        hidden_size=4,
+        train={"batch_size": 8, "eval_every": 2, "eval_batch": 16, "device": "cpu"},
+        lrs=(1e-2, 3e-2),
+        pilot_setting=4,
+        pilot_seeds=(100,),
+        pilot_budget=4,
+        reproduce=((1, 4, 0),),
+    )
+    return Study(**{**fields, **changes})
+
+
+def _run_all(study, directory):
+    for part in ("pilot", "main"):
+        archive.execute(study, part, directory=directory, workers=1, progress=False)
+
+
+def test_spec_hash_sees_what_computes_and_ignores_where():
+    """Catches: a hash blind to the learning rate (a changed study would look current) or
+    one that changes with the device (a GPU re-run would look stale)."""
+    study = _tiny()
+    spec = study.pilot_specs()[0]
+    same = study.pilot_specs()[0]
+    assert store.spec_hash(spec) == store.spec_hash(same)
+    other = _tiny(lrs=(2e-2, 3e-2)).pilot_specs()[0]
+    assert store.spec_hash(other) != store.spec_hash(spec)
+    moved = _tiny(train={**study.train, "device": "cuda"}).pilot_specs()[0]
+    assert store.spec_hash(moved) == store.spec_hash(spec)
+
+
+def test_execute_is_resumable_and_complete(tmp_path):
+    """Catches: a resume that runs stored runs again, or records missing their provenance."""
+    study = _tiny()
+    _run_all(study, tmp_path)
+    frame = experiments.read("tiny", tmp_path)
+    assert len(frame) == 4 and len(experiments.read("tiny-lr", tmp_path)) == 4
+    assert {"device", "torch", "commit", "created", "seconds"} <= set(frame.columns)
+    assert frame["torch"].eq(torch.__version__).all()
+    assert archive.execute(study, "main", directory=tmp_path, progress=False) == 0
+    assert all(s.complete for s in archive.status(study, tmp_path))
+    assert "4 runs on cpu" in archive.provenance(frame)
+
+
+def test_a_changed_study_is_stale(tmp_path):
+    """Catches: a spec change that the archive does not notice (old numbers under a new
+    study). Planted: the budget changes after the runs were stored."""
+    _run_all(_tiny(), tmp_path)
+    changed = _tiny(budget=lambda T: 8)
+    main = {s.part: s for s in archive.status(changed, tmp_path)}["main"]
+    assert main.stale == 4 and main.missing == 4 and not main.complete
+
+
+def test_a_tampered_record_fails_the_reproduction(tmp_path):
+    """Catches: a reproduction check that compares a record with itself. Planted: one stored
+    final metric edited by hand."""
+    study = _tiny()
+    _run_all(study, tmp_path)
+    (ok,) = archive.reproduce(study, tmp_path)
+    assert ok.exact and ok.agrees
+    path = tmp_path / "tiny.csv"
+    frame = pd.read_csv(path)
+    row = frame.index[frame["spec_hash"] == ok.spec_hash][0]
+    frame.loc[row, "final_metric"] = frame.loc[row, "final_metric"] * 0.5
+    frame.to_csv(path, index=False)
+    (bad,) = archive.reproduce(study, tmp_path)
+    assert not bad.agrees
+
+
+def test_the_learning_rate_rule_prefers_solving_then_speed():
+    """Catches: a rule that ranks by final loss alone (a rate that never solves but ends a
+    little lower would win) or ignores the solving step."""
+    study = _tiny(lrs=(1e-3, 1e-2, 1e-1), pilot_seeds=(100, 101))
+    rows = []
+    for lr, solved, final in ((1e-3, [None, None], 0.01), (1e-2, [300, 500], 0.02),
+                              (1e-1, [200, None], 0.001)):  # fmt: skip
+        for arm in study.arms:
+            for seed, step in zip((100, 101), solved, strict=True):
+                rows.append({"cell": arm.cell, "start": arm.start.label, "lr": lr,
+                             "seed": seed, "solved_at": step, "final_metric": final})  # fmt: skip
+    chosen = choose_lrs(study, pd.DataFrame(rows))
+    assert set(chosen.values()) == {1e-2}  # both seeds solved; 1e-1 solved once
+    incomplete = pd.DataFrame(rows[:3])
+    assert choose_lrs(study, incomplete) == {}
+
+
+def test_the_verdict_rules_power_grows_with_the_effect_and_the_seeds():
+    """Catches: a power that ignores the effect or the seed count, or counts either winner."""
+    none, one, three = (experiments.verdict_power(8, e, sims=100) for e in (0.0, 1.0, 3.0))
+    assert none <= 0.1 and none < one < three and three >= 0.8
+    assert experiments.verdict_power(16, 1.0, sims=100) > one
+    assert experiments.detectable(8) <= 3.0
+
+
+@pytest.mark.parametrize(
+    "start, cell, check",
+    [
+        (
+            Start("forget_bias", 2.0),
+            "lstm",
+            lambda m: m.rnn.bias_ih_l0[4:8] + m.rnn.bias_hh_l0[4:8],
+        ),
+        (
+            Start("update_bias", -1.0),
+            "gru",
+            lambda m: m.rnn.bias_ih_l0[4:8] + m.rnn.bias_hh_l0[4:8],
+        ),
+    ],
+)
+def test_named_starts_set_the_bias_they_name(start, cell, check):
+    """Catches: a start that sets the wrong gate block (input gate instead of forget)."""
+    model = make_model(cell, AddingProblem(4), 4, seed=0)
+    start(model, None, 0)
+    torch.testing.assert_close(check(model), torch.full((4,), start.value))
+
+
+def test_orthogonal_and_chrono_starts():
+    """Catches: an orthogonal start at the wrong scale, a chrono start that ignores T_max."""
+    rnn = make_model("rnn", AddingProblem(4), 6, seed=0)
+    Start("orthogonal", 0.5)(rnn, None, 0)
+    sv = torch.linalg.svdvals(rnn.rnn.weight_hh_l0.detach())
+    torch.testing.assert_close(sv, torch.full((6,), 0.5))
+    lstm = make_model("lstm", AddingProblem(4), 6, seed=0)
+    Start("chrono", 50.0)(lstm, None, 0)
+    b_f = (lstm.rnn.bias_ih_l0[6:12] + lstm.rnn.bias_hh_l0[6:12]).detach()
+    assert (b_f >= 0).all() and (b_f <= math.log(49) + 1e-6).all() and b_f.max() > math.log(10)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Start("warm"), "unknown start"),
+        (lambda: Start("forget_bias"), "takes a value"),
+        (
+            lambda: Start("forget_bias", 1.0)(make_model("gru", AddingProblem(4), 2), None, 0),
+            "for the lstm",
+        ),
+        (lambda: archive.study_named("nope"), "unknown study"),
+        (lambda: experiments.verdict_power(0, 1.0), "positive int"),
+        (lambda: _tiny().main_specs({}), "run the pilot first"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
