@@ -24,7 +24,7 @@ import torch
 from ..training import runner
 from ..training.spec import RunSpec
 from ..training.spec import execute as execute_run
-from .store import append, make_record, read, spec_hash
+from .store import append, commit, make_record, read, spec_hash
 from .studies import STUDIES, Study, choose_lrs
 
 PARTS = ("pilot", "main")
@@ -96,6 +96,7 @@ def execute(
 ) -> int:
     """Run the declared runs of ``part`` not yet stored (those in ``[start:stop]`` of the
     missing list) and store each as it finishes. Returns how many ran."""
+    commit()  # the code this process loaded, named before anything can change it
     stored = set(read(file_of(study, part), directory)["spec_hash"])
     todo = [s for s in specs(study, part, directory) if spec_hash(s) not in stored][start:stop]
     if not todo:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -66,8 +67,11 @@ def spec_hash(spec: RunSpec) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@functools.cache
 def commit() -> str:
-    """The repository's commit (``+`` when its library has uncommitted changes), or ''."""
+    """The repository's commit (``+`` when its library has uncommitted changes), or ''. Read
+    once per process (``archive.execute`` reads it before its first run), so every record names
+    the code the process loaded, not a commit made while it ran."""
     root = Path(__file__).resolve().parents[3]
     try:
         head = subprocess.run(
