@@ -83,10 +83,11 @@ class Study:
         missing = [a.label for a in self.arms if a.label not in lrs]
         if missing:
             raise ValueError(f"no learning rate chosen for {missing}: run the pilot first")
+        # shortest settings first, so a study stopped part-way has every arm at them
         return [
             self._spec(arm, setting, seed, lrs[arm.label], self.budget(setting))
-            for arm in self.arms
             for setting in self.settings
+            for arm in self.arms
             for seed in self.seeds
         ]
 
