@@ -150,3 +150,38 @@ def grad_norm_histogram(runs: Sequence[Run], label, ax=None, title: str = "") ->
     ax.set_title(title)
     ax.legend(fontsize=8)
     return fig
+
+
+def archived_curves(
+    curves: dict[str, list[list[list[float]]]],
+    metric_name: str,
+    ax=None,
+    baseline: float | None = None,
+    title: str = "",
+    colors: dict[str, str] | None = None,
+) -> Figure | None:
+    """Held-out curves read from the archive (``{arm: [[[step, metric], ...] per seed]}``):
+    the median over seeds per arm as a line, the best-to-worst range shaded. A seed that
+    stopped at its target keeps its last value from there on; each seed's curve (thinned in
+    the archive) is interpolated linearly onto the steps of all of them."""
+    fig = None
+    if ax is None:
+        fig, (ax,) = new_figure(5.6, 3.6)
+    for i, (name, runs) in enumerate(curves.items()):
+        steps = sorted({s for run in runs for s, _ in run})
+        table = np.full((len(runs), len(steps)), np.nan)
+        for j, run in enumerate(runs):  # each seed's (thinned) curve on the common steps
+            xs, ys = np.array(run, dtype=float).T
+            table[j] = np.interp(steps, xs, ys, left=np.nan, right=ys[-1])
+        color = (colors or {}).get(name, f"C{i}")
+        ax.plot(steps, np.nanmedian(table, 0), color=color, lw=2, label=name)
+        ax.fill_between(steps, np.nanmin(table, 0), np.nanmax(table, 0), color=color, alpha=0.15)
+    if baseline is not None:
+        ax.axhline(baseline, color="k", ls="--", lw=1, label="baseline")
+    ax.set_xlabel("training step")
+    ax.set_ylabel(metric_name)
+    ax.set_title(title)
+    below = ax.transAxes + ScaledTranslation(0, -LEGEND_DROP_IN, ax.figure.dpi_scale_trans)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=below, ncols=2,
+              fontsize=8)  # fmt: skip
+    return fig

@@ -1,0 +1,130 @@
+"""What a chapter shows from the archive: per arm and setting, the outcome over seeds; two
+arms compared by the book's verdict rule with the effect, its 95 % interval and the rule's
+power at the seed count; and whether a study's budget let its best arm's curve flatten."""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..training.verdict import Spread, Verdict, compare
+from .power import detectable
+from .studies import Study
+
+BUDGET_RULE = (
+    "a setting's budget is at least three times the median step at which its best arm "
+    "(most seeds reaching the target, then the fewest steps) reached it"
+)
+
+
+def label(row) -> str:
+    """'LSTM, b_f = 1': an arm as tables name it."""
+    return f"{str(row['cell']).upper()}, {row['start']}"
+
+
+def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(arm=[label(r) for r in frame.to_dict("records")])
+
+
+def outcomes(frame: pd.DataFrame, arm: str, setting, by: str) -> list[float | None]:
+    """One outcome per seed of ``arm`` at ``setting``: the step that reached the target (None:
+    never) or the final metric (NaN: diverged)."""
+    mine = with_labels(frame)
+    mine = mine[mine["arm"].eq(arm) & mine["setting"].eq(setting)]
+    if mine.empty:
+        raise ValueError(f"no runs of {arm!r} at setting {setting!r}")
+    values = mine["solved_at" if by == "solved_at" else "final_metric"].tolist()
+    return [None if (by == "solved_at" and v != v) else v for v in values]
+
+
+def table(frame: pd.DataFrame, higher_is_better: bool = False) -> list[list[str]]:
+    """Rows of (setting, arm, parameters, learning rate, seeds at target, steps to the target,
+    final metric): medians with the range of the seeds in brackets."""
+    rows = []
+    frame = with_labels(frame)
+    for (setting, arm), runs in frame.groupby(["setting", "arm"], sort=False):
+        steps = Spread.of(None if v != v else v for v in runs["solved_at"])
+        final = Spread.of(runs["final_metric"])
+        rows.append([
+            str(setting), arm, f"{int(runs['params'].iloc[0]):,}", f"{runs['lr'].iloc[0]:g}",
+            f"{steps.succeeded}/{steps.n}", steps.format(".0f", "never", count=False),
+            final.format(".3g", "diverged", count=False),
+        ])  # fmt: skip
+    return rows
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A verdict with what it rests on: the effect (median of B minus median of A, in the
+    outcome's units; positive when A is better), its 95 % interval, the seeds per arm and the
+    smallest difference the rule finds 80 % of the time at that count, in the outcome's units
+    (its standard deviation over both arms' seeds times ``detectable``'s answer)."""
+
+    verdict: Verdict
+    effect: float
+    interval: tuple[float, float]
+    n: int
+    detectable: float
+
+    def words(self, fmt: str = ".3g") -> str:
+        """E.g. 'LSTM, b_f = 1 better: 2.1e+03 steps (95 % interval 1.5e+03 to inf)'."""
+        low, high = (format(v, fmt) for v in self.interval)
+        base = f"{self.verdict}: difference of medians {format(self.effect, fmt)} " \
+               f"(95 % interval {low} to {high}), {self.n} seeds each"  # fmt: skip
+        if self.verdict.conclusive:
+            return base
+        return base + f"; at this seed count the rule would find a difference of " \
+                      f"{format(self.detectable, fmt)} 80 % of the time"  # fmt: skip
+
+
+def compare_arms(
+    frame: pd.DataFrame, a: str, b: str, setting, by: str = "solved_at", higher: bool = False
+) -> Comparison:
+    """Arm ``a`` against arm ``b`` at ``setting`` by the book's one rule."""
+    xa, xb = outcomes(frame, a, setting, by), outcomes(frame, b, setting, by)
+    v = compare(xa, xb, higher_is_better=higher and by != "solved_at", names=(a, b))
+    finite = [x for x in xa + xb if x is not None and x == x and math.isfinite(x)]
+    sd = statistics.stdev(finite) if len(finite) > 2 else math.nan
+    n = min(len(xa), len(xb))
+    sign = -1 if (higher and by != "solved_at") else 1
+    ma, mb = _median_rank(xa), _median_rank(xb)
+    effect = sign * (mb - ma) if math.isfinite(ma) and math.isfinite(mb) else (
+        math.inf if math.isfinite(ma) else -math.inf if math.isfinite(mb) else 0.0)  # fmt: skip
+    return Comparison(v, effect, v.interval, n, detectable(n) * sd)
+
+
+def _median_rank(values: list) -> float:
+    ranked = sorted(math.inf if (v is None or v != v) else v for v in values)
+    mid = len(ranked) // 2
+    return ranked[mid] if len(ranked) % 2 else (ranked[mid - 1] + ranked[mid]) / 2
+
+
+def curves(frame: pd.DataFrame, setting) -> dict[str, list[list[list[float]]]]:
+    """Every arm's held-out curves at ``setting``: {arm: [[[step, metric], ...] per seed]}."""
+    frame = with_labels(frame)
+    mine = frame[frame["setting"].eq(setting)]
+    return {
+        arm: [json.loads(c) for c in runs["curve"]] for arm, runs in mine.groupby("arm", sort=False)
+    }
+
+
+def budget_check(study: Study, frame: pd.DataFrame) -> dict:
+    """Per setting: the best arm, its median step at the target, the budget, and whether the
+    budget meets ``BUDGET_RULE``."""
+    out = {}
+    frame = with_labels(frame)
+    for setting, runs in frame.groupby("setting", sort=False):
+        best = None
+        for arm, mine in runs.groupby("arm", sort=False):
+            solved = mine["solved_at"].dropna()
+            key = (-len(solved), statistics.median(solved) if len(solved) else math.inf)
+            best = min(best, (key, arm)) if best else (key, arm)
+        (neg_solved, step), arm = best
+        budget = study.budget(setting)
+        out[setting] = {"arm": arm, "median_step": step, "budget": budget,
+                        "met": math.isfinite(step) and budget >= 3 * step}  # fmt: skip
+    return out
