@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                 for part in parts:
                     begun = time.perf_counter()
                     try:
-                        ran = experiments.execute(study, part, start=args.slice[0],
+                        ran = experiments.run_study(study, part, start=args.slice[0],
                                                   stop=args.slice[1], workers=args.workers,
                                                   backend=args.backend)  # fmt: skip
                     except ValueError as err:  # the main part before its pilot is complete

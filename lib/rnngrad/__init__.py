@@ -16,7 +16,8 @@ imports only the layers below it (``make lint`` checks the contract in ``pyproje
 ``derive``       every SymPy derivation (beside ``core``: imports nothing of the book)
 ===============  ============================================================================
 
-``derive`` and ``experiments`` load on first use (SymPy and pandas are slow to import).
+``derive`` and ``experiments`` load on first use (SymPy and pandas are slow to import);
+``figures`` and ``experiments`` are independent of each other.
 The names a chapter uses most are lifted here (``rnngrad.make_model``, ``rnngrad.probe``,
 ``rnngrad.grid``, ``rnngrad.glue`` ...); everything else is reached through its layer
 (``rnngrad.measure.jacobians``, ``rnngrad.figures.runs``).

@@ -171,7 +171,7 @@ def test_10_a_trained_lstm_remembers_for_a_finite_time():
 
 
 def test_gating_explorer_figure():
-    fig = rnngrad.frames.gating_figure(2.0, steps=10, hidden=8)
+    fig = rnngrad.frames.gating_frame(2.0, steps=10, hidden=8)
     left, right = fig.axes
     ratio, cosine = left.lines[0].get_ydata(), right.lines[0].get_ydata()
     assert len(ratio) == len(cosine) == 10

@@ -1,6 +1,8 @@
 """The chapters' claims, asserted at small, fast sizes: a library change that breaks one
 fails here, not silently in the prose."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -69,11 +71,74 @@ def test_forget_bias_decides_whether_the_gradient_reaches_the_subject():
     assert reach["lstm3"] > 100 * reach["lstm1"] or reach["lstm3"] > 1e-2
 
 
-def test_forget_bias_closed_form_is_the_zero_weight_limit():
-    """Part I, ch. 2 (preview): with zero recurrent weights the measured decay is sigma(b)^lag."""
-    closed, measured = rnngrad.measure.claims.forget_gate_decay(1.0, steps=30)
-    assert np.all(np.diff(measured) < 0) and measured[0] == 1.0
-    assert np.isclose(closed[10], (1 / (1 + np.exp(-1.0))) ** 10)
+def _sigmoid(b: float) -> float:
+    return 1 / (1 + math.exp(-b))
+
+
+@pytest.mark.parametrize("bias", [-1.0, 1.0, 3.0])
+def test_forget_bias_closed_form_is_the_zero_weight_limit(monkeypatch, bias):
+    """Part I, ch. 2 (preview): with zero LSTM weights, ``forget_gate_decay``'s own measurement
+    is its closed form sigma(b)^lag at every lag (the LSTM is built by the function; only its
+    weights are zeroed here, before it sets the bias and probes).
+    Catches: a decay that never sets the forget bias (sigma(0)^lag = 0.5^lag), measured
+    norms left in time order or normalised by the first step instead of the last."""
+    from rnngrad.measure import claims
+
+    build = claims.make_model
+
+    def zero_weights(*args, **kwargs):
+        model = build(*args, **kwargs)
+        with torch.no_grad():
+            for p in model.rnn.parameters():
+                p.zero_()
+        return model
+
+    monkeypatch.setattr(claims, "make_model", zero_weights)
+    closed, measured = claims.forget_gate_decay(bias, steps=25, hidden=4)
+    expected = np.array([_sigmoid(bias) ** lag for lag in range(25)])
+    np.testing.assert_allclose(closed, expected, rtol=1e-12)
+    np.testing.assert_allclose(measured, expected, rtol=1e-4)
+
+
+def test_forget_bias_sets_the_decay_rate_of_a_random_lstm():
+    """With PyTorch's random weights the measured decay per step stays near sigma(b) (the
+    weights' extra paths add about 0.1 at this size): 0.27 at b = -1, 0.95 at b = 3, so the
+    curves of the chapter's two biases are far apart.
+    Catches: a bias that is never set (both rates near sigma(0) = 0.5 plus the same 0.1)."""
+    from rnngrad.measure import claims
+
+    for bias in (-1.0, 3.0):
+        closed, measured = claims.forget_gate_decay(bias, steps=30)
+        lags = np.arange(1, 30)
+        rate = math.exp(np.polyfit(lags, np.log(measured[1:]), 1)[0])  # per-step factor
+        assert measured[0] == 1.0
+        assert abs(rate - _sigmoid(bias)) < 0.15, (bias, rate)
+
+
+def test_elementwise_gating_multiplies_the_last_gates_first():
+    """g_k = g * f_T * f_{T-1} * ... * f_{T-k+1}, written out: the gradient entering at step T
+    crosses the last gate first. Forget gates that rise through the sequence make the order
+    visible (the first gates are small, the last near 1).
+    Catches: ``torch.cumprod(forget, dim=0)`` without ``.flip(0)`` (the first gates first),
+    a product that includes one gate too many, a cosine taken against the wrong vector."""
+    from rnngrad.measure import claims
+
+    T, H = 6, 3
+    g_forget = torch.Generator().manual_seed(5)
+    forget = torch.linspace(0.1, 0.95, T).unsqueeze(1) * (
+        0.8 + 0.2 * torch.rand(T, H, generator=g_forget)
+    )
+    ratio, cosine = claims.elementwise_gating(forget.double(), seed=3)
+    g = torch.randn(H, generator=torch.Generator().manual_seed(3)).double()  # its random g
+    for k in range(1, T + 1):
+        carried = [g[j].item() for j in range(H)]
+        for step in range(T - 1, T - k - 1, -1):  # steps T, T-1, ..., T-k+1 (0-based)
+            carried = [carried[j] * forget[step, j].item() for j in range(H)]
+        norm_c = math.sqrt(sum(c * c for c in carried))
+        norm_g = math.sqrt(sum(v.item() ** 2 for v in g))
+        dot = sum(c * v.item() for c, v in zip(carried, g, strict=True))
+        assert ratio[k - 1].item() == pytest.approx(norm_c / norm_g, rel=1e-6)
+        assert cosine[k - 1].item() == pytest.approx(dot / (norm_c * norm_g), rel=1e-6)
 
 
 def test_measures_for_part_iv_are_defined_once():

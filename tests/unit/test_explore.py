@@ -271,3 +271,30 @@ def test_live_widget_redraws_on_change():
     slider.value = 1.0
     assert image.value != before
     assert image.value == ex.figure_png(a=1.0)
+
+
+def test_still_is_drawn_at_the_defaults_not_the_first_values():
+    """The PDF's still is the figure at every slider's default: an explicit default (a = 1.0,
+    the last value) and the middle value where none is given (b = 0.0 of -1, 0, 1).
+    Catches: a still drawn at ``values[0]`` (a = 0.0, b = -1.0), or at any other grid point."""
+    calls = []
+
+    def recording(a, b):
+        calls.append({"a": a, "b": b})
+        return tiny_figure(a, b)
+
+    ex = explore(recording, a=(0.0, 1.0, 0.5, 1.0), b=(-1.0, 1.0, 1.0))
+    png = ex.still()
+    assert calls == [{"a": 1.0, "b": 0.0}]
+    # The same picture as the figure drawn directly at those values, and not the first one's.
+    assert png == ex.figure_png(a=1.0, b=0.0) != ex.figure_png(a=0.0, b=-1.0)
+
+
+def test_mimebundle_png_is_the_still_at_the_defaults():
+    """The PDF reads the bundle's image/png: it is the figure at the defaults.
+    Catches: a bundle whose still (or live widget's first image) is drawn at ``values[0]``."""
+    ex = explore(tiny_figure, a=(0.0, 1.0, 0.5, 1.0))
+    bundle = ex._repr_mimebundle_()
+    png = base64.b64decode(bundle["image/png"])
+    assert png == ex.figure_png(a=1.0) != ex.figure_png(a=0.0)
+    assert ex.widget().children[1].value == png

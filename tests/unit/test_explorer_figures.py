@@ -21,7 +21,7 @@ def _by_label(ax) -> dict[str, np.ndarray]:
 def test_singular_value_figure_plots_the_library_norms():
     steps, seed = 40, 3
     for n, input_scale in ((16, 1.75), (2, 0.5)):
-        fig = frames.singular_value_figure(
+        fig = frames.singular_value_frame(
             1.2, 0.6, input_scale=input_scale, n=n, steps=steps, seed=seed
         )
         lines = _by_label(fig.axes[0])
@@ -36,15 +36,15 @@ def test_singular_value_figure_plots_the_library_norms():
         bound = next(v for k, v in lines.items() if k.startswith("bound"))
         np.testing.assert_allclose(bound, np.clip(1.2 ** np.arange(1, steps + 1.0), 1e-14, 1e14))
     # The input scale reaches the tanh curve only.
-    a = _by_label(frames.singular_value_figure(1.0, 0.8, input_scale=0.5, steps=20).axes[0])
-    b = _by_label(frames.singular_value_figure(1.0, 0.8, input_scale=3.0, steps=20).axes[0])
+    a = _by_label(frames.singular_value_frame(1.0, 0.8, input_scale=0.5, steps=20).axes[0])
+    b = _by_label(frames.singular_value_frame(1.0, 0.8, input_scale=3.0, steps=20).axes[0])
     np.testing.assert_allclose(a["linear RNN"], b["linear RNN"])
     assert not np.allclose(a["tanh RNN"], b["tanh RNN"])
 
 
 def test_forget_bias_figure_plots_closed_form_and_measurement():
     for bias in (-1.0, 2.5):
-        lines = list(_by_label(frames.forget_bias_figure(bias, steps=30).axes[0]).values())
+        lines = list(_by_label(frames.forget_bias_frame(bias, steps=30).axes[0]).values())
         closed, measured = lines[0], lines[1]
         f = 1 / (1 + math.exp(-bias))
         np.testing.assert_allclose(closed, np.maximum(f ** np.arange(30.0), 1e-30))
@@ -54,7 +54,7 @@ def test_forget_bias_figure_plots_closed_form_and_measurement():
 
 def test_gating_figure_plots_the_carried_gradient():
     steps, hidden, bias = 12, 8, 1.5
-    fig = frames.gating_figure(bias, steps=steps, hidden=hidden)
+    fig = frames.gating_frame(bias, steps=steps, hidden=hidden)
     lstm = claims.random_lstm(hidden, seed=0)
     set_forget_bias_(lstm, bias)
     x = torch.randn(1, steps, hidden, generator=torch.Generator().manual_seed(0))
@@ -62,7 +62,7 @@ def test_gating_figure_plots_the_carried_gradient():
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), ratio.numpy())
     np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), cosine.numpy())
     # The slider matters: a larger forget bias carries more of the gradient back.
-    more = frames.gating_figure(bias + 2, steps=steps, hidden=hidden).axes[0].lines[0].get_ydata()
+    more = frames.gating_frame(bias + 2, steps=steps, hidden=hidden).axes[0].lines[0].get_ydata()
     assert more[-1] > ratio[-1].item()
 
 
@@ -70,7 +70,7 @@ def test_product_of_factors_figure_against_autograd():
     """Chapter 1's explorer: the running product drawn for the tanh RNN equals
     |dh_T/dh_{T-k}| of a one-unit RNN differentiated by autograd (independent code)."""
     w, steps = 1.3, 40
-    fig = frames.product_of_factors_figure(w, steps)
+    fig = frames.product_of_factors_frame(w, steps)
     right = fig.axes[1]
     x = torch.tensor(np.random.default_rng(0).normal(size=steps))
     h0 = torch.zeros((), dtype=torch.float64, requires_grad=True)

@@ -219,8 +219,8 @@ def test_impulse_response_is_lambda_to_the_k():
 
 def test_figures_draw():
     for modulus in (0.0, 0.5, 0.98, 1.0):
-        assert isinstance(frames.eigenvalue_figure(modulus, 0.25), matplotlib.figure.Figure)
-    ring = frames.ring_figure({"a": (0.0, 1.0, 6.28), "b": (0.9, 0.999, 0.6)}, n=20)
+        assert isinstance(frames.eigenvalue_frame(modulus, 0.25), matplotlib.figure.Figure)
+    ring = frames.ring_frame({"a": (0.0, 1.0, 6.28), "b": (0.9, 0.999, 0.6)}, n=20)
     assert len(ring.axes) == 2
 
 
@@ -241,7 +241,7 @@ def test_figures_draw():
         (lambda: impulse_response(1.2, 0.0, 5), "modulus"),
         (lambda: impulse_response(0.5, 0.0, 0), "steps"),
         (lambda: derive.linear.symbolic_unrolled_gradient(0), "k must be"),
-        (lambda: frames.eigenvalue_figure(-0.5, 0.0), "modulus"),
+        (lambda: frames.eigenvalue_frame(-0.5, 0.0), "modulus"),
         (
             lambda: lru_trace(
                 make_lru_model(rnngrad.AddingProblem(5), 2), None, torch.ones(5, 2), None

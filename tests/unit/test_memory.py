@@ -114,7 +114,7 @@ def test_sgd_with_a_large_step_on_raw_lambda_diverges_cleanly():
 
 
 def test_figures_draw():
-    assert len(frames.sensitivity_figure(2.0, 0.5).axes) == 1
+    assert len(frames.sensitivity_frame(2.0, 0.5).axes) == 1
     fig = figures.linear.lr_sweep_figure(
         [1e-3, 1e-2], {"a": [[0.5, 0.4], [float("nan"), 0.1]]}, 1.0
     )
@@ -132,8 +132,8 @@ def test_figures_draw():
         (lambda: TeacherTask(1.2), "lam must be"),
         (lambda: OneUnitStudent("log"), "parametrisation"),
         (lambda: OneUnitStudent("raw", lam0=1.0), "lam0"),
-        (lambda: frames.sensitivity_figure(0.0, 0.0), "memory_log10"),
-        (lambda: frames.sensitivity_figure(1.0, 1.0), "rho must be"),
+        (lambda: frames.sensitivity_frame(0.0, 0.0), "memory_log10"),
+        (lambda: frames.sensitivity_frame(1.0, 1.0), "rho must be"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(call, message):

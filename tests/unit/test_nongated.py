@@ -372,12 +372,12 @@ def test_rotation_against_matrix_exp():
 
 def test_leaky_reach_figure_measures_alpha_to_the_k_without_recurrent_weights():
     from rnngrad.measure.reach import leaky_gradient_reach
-    from rnngrad.notebook.frames import jacobian_shrink_figure, leaky_reach_figure
+    from rnngrad.notebook.frames import jacobian_shrink_frame, leaky_reach_frame
 
     reach = leaky_gradient_reach(0.8, 0.0, steps=20)
     torch.testing.assert_close(reach, 0.8 ** torch.arange(20, dtype=F64))
-    assert leaky_reach_figure(0.8, 1.0, steps=20).axes
-    assert jacobian_shrink_figure(1.0, steps=10, hidden=4).axes
+    assert leaky_reach_frame(0.8, 1.0, steps=20).axes
+    assert jacobian_shrink_frame(1.0, steps=10, hidden=4).axes
 
 
 def test_deep_reach_shape_and_arguments():

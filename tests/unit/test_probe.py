@@ -181,3 +181,48 @@ def test_bad_arguments():
     task = AddingProblem(T=4)
     with pytest.raises(ValueError, match="x must have shape"):
         probe(make_model("rnn", task), task, torch.zeros(4, 2), torch.zeros(4))
+
+
+def test_gradient_norms_and_reach_of_a_one_unit_linear_rnn():
+    """A one-unit RNN that stays linear (ReLU with positive weights and inputs):
+    h_t = w . x_t + b + u h_{t-1}, so dL/dh_t = u^(T-t) dL/dh_T, with dL/dh_T = 2 (v h_T + c
+    - y) v / B for the MSE of the read-out v h_T + c. Then ``gradient_norms()[t]`` is
+    u^(T-t) times the batch mean of |dL/dh_T| and ``reach()`` is u^(T-1), all written out.
+    Catches: norms in the wrong time order, reach taken as last / first, a norm of the
+    batch mean instead of the mean of the norms, a missing 1/B or factor 2."""
+    T, B, u, v, c = 8, 5, 0.8, 1.5, -0.2
+    task = AddingProblem(T=T)
+    model = make_model("rnn", task, hidden_size=1, nonlinearity="relu", seed=0).double()
+    with torch.no_grad():
+        model.rnn.weight_ih_l0.copy_(torch.tensor([[0.3, 0.2]], dtype=torch.float64))
+        model.rnn.weight_hh_l0.fill_(u)
+        model.rnn.bias_ih_l0.fill_(0.1)
+        model.rnn.bias_hh_l0.fill_(0.0)
+        model.head.weight.fill_(v)
+        model.head.bias.fill_(c)
+    x, y = task.sample(B, torch.Generator().manual_seed(7))
+    x, y = x.double(), y.double()
+    dL_dh_T = []
+    for b in range(B):
+        h = 0.0
+        for t in range(T):
+            h = 0.3 * x[b, t, 0].item() + 0.2 * x[b, t, 1].item() + 0.1 + u * h
+        dL_dh_T.append(2 * (v * h + c - y[b].item()) * v / B)
+    mean_abs = sum(abs(g) for g in dL_dh_T) / B
+    expected = [u ** (T - 1 - t) * mean_abs for t in range(T)]  # t = 0..T-1: steps 1..T
+    trace = probe(model, task, x, y)
+    for t in range(T):
+        assert trace.gradient_norms()[t].item() == pytest.approx(expected[t], rel=1e-10)
+    assert trace.reach() == pytest.approx(u ** (T - 1), rel=1e-10)
+
+
+def test_gradient_norms_average_the_norms_over_the_batch():
+    """Norms per sequence, then the batch mean: (5 + 5) / 2 and (1 + 2) / 2; reach is
+    first / last = 5 / 1.5. Catches: the norm of the batch-mean gradient (4 and 1.118 here),
+    a sum over the batch, reach inverted (last / first)."""
+    from rnngrad.measure.probe import Trace
+
+    dL_dh = torch.tensor([[[3.0, 4.0], [0.0, 1.0]], [[-3.0, 4.0], [2.0, 0.0]]])  # (B, T, H)
+    trace = Trace(h=torch.zeros_like(dL_dh), dL_dh=dL_dh, loss=0.0)
+    torch.testing.assert_close(trace.gradient_norms(), torch.tensor([5.0, 1.5]))
+    assert trace.reach() == pytest.approx(5.0 / 1.5)

@@ -2,6 +2,8 @@
 the selective SSM; the stabilised sLSTM equals the naive one where the naive is finite, and
 stays finite (and equal to float64) where float32's naive overflows."""
 
+import math
+
 import pytest
 import torch
 
@@ -110,3 +112,72 @@ def test_naive_slstm_overflows_in_float32_and_the_stabiliser_does_not():
 def test_bad_arguments_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def _sigmoid(v: float) -> float:
+    return 1 / (1 + math.exp(-v))
+
+
+def _dot(w, row: int, x, b: int, t: int) -> float:
+    """(W x_t)[row] for sequence b, summed out in Python."""
+    return sum(w[row, k].item() * x[b, t, k].item() for k in range(x.shape[-1]))
+
+
+def test_min_lstm_coefficients_are_the_papers_normalised_gates():
+    """Feng et al. (2024), minLSTM: f_t = sigma(W_f x_t + b_f), i_t = sigma(W_i x_t + b_i),
+    f'_t = f_t / (f_t + i_t), i'_t = i_t / (f_t + i_t), h~_t = W_h x_t + b_h and
+    h_t = f'_t h_{t-1} + i'_t h~_t, every number written out in Python floats.
+    Catches: the gates left unnormalised (a = f, b = i h~), normalised by the wrong sum
+    (f / (1 + i)), a bias dropped, and f' and i' swapped."""
+    B, T, n_in, H = 2, 5, 3, 4
+    x = _weights((B, T, n_in), 30)
+    w_f, w_i, w_h = _weights((H, n_in), 31), _weights((H, n_in), 32), _weights((H, n_in), 33)
+    b_f, b_i, b_h = _weights((H,), 34), _weights((H,), 35), _weights((H,), 36)
+    a, bx = selective.min_lstm_coefficients(x, w_f, w_i, w_h, b_f, b_i, b_h)
+    h_lib = selective.min_lstm(x, w_f, w_i, w_h, b_f=b_f, b_i=b_i, b_h=b_h)
+    for b in range(B):
+        h = [0.0] * H
+        for t in range(T):
+            for j in range(H):
+                f = _sigmoid(_dot(w_f, j, x, b, t) + b_f[j].item())
+                i = _sigmoid(_dot(w_i, j, x, b, t) + b_i[j].item())
+                h_tilde = _dot(w_h, j, x, b, t) + b_h[j].item()
+                f_n, i_n = f / (f + i), i / (f + i)
+                assert a[b, t, j].item() == pytest.approx(f_n, rel=1e-12)
+                assert bx[b, t, j].item() == pytest.approx(i_n * h_tilde, rel=1e-12, abs=1e-15)
+                h[j] = f_n * h[j] + i_n * h_tilde
+                assert h_lib[b, t, j].item() == pytest.approx(h[j], rel=1e-10, abs=1e-12)
+
+
+def test_selective_ssm_is_the_zero_order_hold_of_gu_and_dao():
+    """Gu & Dao (2023), Mamba's discretisation: Delta_t = softplus(W_Delta x_t + b_Delta),
+    A = -exp(A_log), A_bar = exp(Delta A), B_bar x = Delta B x with B_t = W_B x_t, C_t = W_C x_t,
+    h_t = A_bar h_{t-1} + B_bar x_t and y_t = C_t . h_t, per channel d and state n, in Python.
+    Catches: A_bar = exp(A) or exp(-Delta) (Delta or A left out), B_bar x without Delta or
+    without x, Delta without softplus, B taken per channel instead of per state, and a read-out
+    that sums over channels instead of states."""
+    B, T, D, N = 2, 4, 3, 2
+    x = _weights((B, T, D), 40)
+    a_log, w_b, w_c = _weights((D, N), 41, 0.5), _weights((N, D), 42), _weights((N, D), 43)
+    w_delta, b_delta = _weights((D, D), 44), _weights((D,), 45)
+    a, bx, c, delta = selective.selective_ssm_coefficients(x, a_log, w_b, w_c, w_delta, b_delta)
+    y, delta_y = selective.selective_ssm(x, a_log, w_b, w_c, w_delta, b_delta)
+    torch.testing.assert_close(delta_y, delta, rtol=0, atol=0)
+    for b in range(B):
+        h = [[0.0] * N for _ in range(D)]
+        for t in range(T):
+            b_t = [_dot(w_b, n, x, b, t) for n in range(N)]
+            c_t = [_dot(w_c, n, x, b, t) for n in range(N)]
+            for d in range(D):
+                dt = math.log1p(math.exp(_dot(w_delta, d, x, b, t) + b_delta[d].item()))
+                assert delta[b, t, d].item() == pytest.approx(dt, rel=1e-12)
+                for n in range(N):
+                    a_bar = math.exp(dt * -math.exp(a_log[d, n].item()))
+                    b_bar_x = dt * b_t[n] * x[b, t, d].item()
+                    assert a[b, t, d, n].item() == pytest.approx(a_bar, rel=1e-12)
+                    assert bx[b, t, d, n].item() == pytest.approx(b_bar_x, rel=1e-12, abs=1e-15)
+                    h[d][n] = a_bar * h[d][n] + b_bar_x
+                y_td = sum(c_t[n] * h[d][n] for n in range(N))
+                assert y[b, t, d].item() == pytest.approx(y_td, rel=1e-10, abs=1e-12)
+            for n in range(N):
+                assert c[b, t, n].item() == pytest.approx(c_t[n], rel=1e-12, abs=1e-15)

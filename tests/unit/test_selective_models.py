@@ -60,6 +60,23 @@ def test_min_gru_layer_is_the_paper_equation_with_biases():
     torch.testing.assert_close(model.rnn(x)[0][:, -1], h)
 
 
+def test_min_lstm_layer_is_the_paper_equation_with_biases():
+    """Feng et al. (2024): f' = f / (f + i), i' = i / (f + i), h_t = f' h_{t-1} + i' h~_t.
+    Catches: gates left unnormalised (h_t = f h_{t-1} + i h~_t), a gate's bias left out,
+    f' and i' swapped, the layer wired to the wrong Linear."""
+    model, task = _model("minlstm")
+    _randomise(model)
+    x = torch.randn(2, 7, task.input_size, dtype=F64)
+    lf, li, lh = model.rnn.linear_f, model.rnn.linear_i, model.rnn.linear_h
+    h, outputs = torch.zeros(2, 6, dtype=F64), []
+    for t in range(7):
+        f = 1 / (1 + torch.exp(-(x[:, t] @ lf.weight.T + lf.bias)))
+        i = 1 / (1 + torch.exp(-(x[:, t] @ li.weight.T + li.bias)))
+        h = f / (f + i) * h + i / (f + i) * (x[:, t] @ lh.weight.T + lh.bias)
+        outputs.append(h)
+    torch.testing.assert_close(model.rnn(x)[0], torch.stack(outputs, 1), rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("cell", ["mingru", "minlstm"])
 def test_min_cells_gradient_through_time_is_the_product_of_their_gates(cell):
     """dh_T/dh_t = prod_{s>t} a_s (1 - z_s or f'_s), derived, against float64 autograd.
@@ -273,14 +290,14 @@ def test_explorer_figure_plots_exp_of_a_times_the_summed_steps():
     """The explorer's right panel is exp(A sum_{s>t} Delta_s), computed here independently.
     Catches: the sum taken from t instead of t + 1, the reset token at the wrong step."""
     from rnngrad.measure import reach as sf
-    from rnngrad.notebook.frames import delta_figure
+    from rnngrad.notebook.frames import delta_frame
 
     delta = [10.0**-2] * sf.STEPS
     delta[sf.RESET_AT] = 10.0
     expected = [math.exp(-sum(delta[t + 1 :])) for t in range(sf.STEPS)]
     got = sf.selective_decay(-2.0, 1.0)
     assert got == pytest.approx(expected, rel=1e-12)
-    fig = delta_figure(-2.0, 1.0)
+    fig = delta_frame(-2.0, 1.0)
     line = fig.axes[1].get_lines()[0]
     assert list(line.get_ydata()) == pytest.approx(expected, rel=1e-12)
     with pytest.raises(ValueError, match="negative"):

@@ -84,7 +84,7 @@ def test_sweep_figures_draw_every_run():
     fig = sweep_plots.grad_norm_histogram(runs, label=lambda r: r.cell)
     assert fig.axes[0].get_xscale() == "log"
     norms = {"a": torch.tensor([1e-6, 1e-3, 1.0]), "b": torch.tensor([0.5, 0.7, 1.0])}
-    fig = sweep_plots.gradient_heatmap(norms)
+    fig = sweep_plots.gradient_heatmap_figure(norms)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a", "b"]
 
 
@@ -108,7 +108,16 @@ def test_a_diverged_run_has_no_metric():
 
 
 def test_workers_give_the_same_runs_as_one_process():
-    serial, parallel = _grid(workers=1), _grid(workers=2)
+    """Catches: workers that train different numbers, and a one-thread run (in this process,
+    ``workers=1``) that leaves the process on one thread instead of the count it had."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)  # neither 1 nor a default a wrong restore could fall back on
+    try:
+        serial = _grid(workers=1)
+        assert torch.get_num_threads() == 3  # restored after the one-thread runs
+        parallel = _grid(workers=2)
+    finally:
+        torch.set_num_threads(before)
     assert [r.history.loss for r in serial] == [r.history.loss for r in parallel]
     assert [r.history.eval_metric for r in serial] == [r.history.eval_metric for r in parallel]
     for a, b in zip(serial, parallel, strict=True):
@@ -116,7 +125,6 @@ def test_workers_give_the_same_runs_as_one_process():
             a.model.state_dict().items(), b.model.state_dict().values(), strict=True
         ):
             assert torch.equal(p, q), name
-    assert torch.get_num_threads() >= 1  # restored after the one-thread runs
 
 
 def _fake_run(cell, setting, seed, metric, solved_at=None, higher=False):
@@ -159,6 +167,69 @@ def test_helpers_summarise_the_runs():
     assert v.outcome == "A better" and v.b.format(".2f") == "0.16 (0.01–0.16), 5/5"
     with pytest.raises(ValueError, match="no runs match"):
         compare_runs(runs, {"cell": "gru"}, {"cell": "rnn"})
+
+
+def test_grid_applies_each_settings_own_train_keywords():
+    """``setting_kwargs`` reaches the runs of its setting only: evaluated every 2 steps at
+    T = 5 and every 3 at T = 8 (the shared ``eval_every=3`` otherwise), so steps 2, 4, 6 and
+    3, 6 (a run is also evaluated at its last step).
+    Catches: a grid that drops ``setting_kwargs`` (every run on the shared keywords), or
+    applies one setting's keywords to every run."""
+    runs = _grid(setting_kwargs={5: {"eval_every": 2}})
+    for run in runs:
+        expected = [2, 4, 6] if run.setting == 5 else [3, 6]
+        assert run.history.eval_step == expected, (run.cell, run.setting, run.seed)
+        assert run.spec.train["eval_every"] == (2 if run.setting == 5 else 3)
+    clipped = grid(
+        ["rnn"],
+        {"free": AddingProblem(5), "clipped": AddingProblem(5)},
+        steps=1,
+        hidden_size=4,
+        optimizer="sgd",
+        lr=1.0,
+        setting_kwargs={"clipped": {"clip": 1e-3}},
+        device="cpu",
+        progress=False,
+    )
+    free, tight = clipped  # same seed, same first batch: only the clip differs
+    moved = [
+        torch.cat([(p - q).flatten() for p, q in zip(r.model.parameters(), start, strict=True)])
+        for r, start in [(free, _start_weights()), (tight, _start_weights())]
+    ]
+    assert moved[0].norm() > 1e-2  # an unclipped SGD step (lr 1) of the gradient itself
+    assert moved[1].norm().item() == pytest.approx(1e-3, rel=1e-3)  # rescaled to the clip
+
+
+def _start_weights():
+    """The weights ``grid`` starts the "rnn" run of seed 0 from (hidden 4, adding T = 5)."""
+    model = rnngrad.make_model("rnn", AddingProblem(5), hidden_size=4, seed=0)
+    return [p.detach() for p in model.parameters()]
+
+
+def test_compare_runs_by_accuracy_calls_the_higher_accuracy_better():
+    """On a classification task the metric is an accuracy: higher is better; the solving
+    step stays lower-is-better on the same task.
+    Catches: ``compare_runs`` with ``higher_is_better=False`` always (the less accurate
+    group wins), or taking the direction from the task also for ``by="solved_at"``."""
+    from rnngrad.training.sweep import compare_runs
+
+    accurate = [0.95, 0.97, 0.99, 0.96, 0.98]
+    guessing = [0.50, 0.55, 0.52, 0.51, 0.53]
+    runs = [
+        _fake_run("lstm", 2, s, m, solved_at=100 + s, higher=True) for s, m in enumerate(accurate)
+    ]
+    runs += [
+        _fake_run("rnn", 2, s, m, solved_at=500 + s, higher=True) for s, m in enumerate(guessing)
+    ]
+    by_metric = compare_runs(runs, {"cell": "lstm"}, {"cell": "rnn"}, by="metric")
+    assert by_metric.outcome == "A better" and by_metric.winner == "LSTM"
+    assert compare_runs(runs, {"cell": "rnn"}, {"cell": "lstm"}, by="metric").winner == "LSTM"
+    # Solved at steps 100-104 against 500-504: fewer steps is better, accuracy task or not.
+    assert compare_runs(runs, {"cell": "lstm"}, {"cell": "rnn"}).winner == "LSTM"
+    # The loss task next to it: lower is better.
+    losses = [_fake_run("gru", 5, s, 0.01 + s / 100) for s in range(5)]
+    losses += [_fake_run("rnn", 5, s, 0.16 + s / 100) for s in range(5)]
+    assert compare_runs(losses, {"cell": "gru"}, {"cell": "rnn"}, by="metric").winner == "GRU"
 
 
 def _book_cost():

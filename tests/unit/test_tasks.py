@@ -5,6 +5,8 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rnngrad import (
     AddingProblem,
@@ -214,3 +216,50 @@ def test_tone_task_baseline_by_simulation():
     gap_centroids = torch.stack([gap_power[y == k].mean(0) for k in range(4)])
     gap_guess = torch.cdist(gap_power, gap_centroids).argmin(-1)
     assert abs((gap_guess == y).float().mean().item() - 0.25) < 0.02
+
+
+# -- baselines over random sizes (hypothesis) ----------------------------------------------
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
+@given(
+    gap=st.integers(1, 40),
+    symbols=st.integers(2, 12),
+    to_copy=st.integers(1, 10),
+    seed=st.integers(0, 2**16),
+)
+def test_copy_baseline_is_the_memoryless_cross_entropy_at_any_size(gap, symbols, to_copy, seed):
+    """At every size, the predictor that remembers nothing (certain blank until the copy
+    phase, uniform over the symbols during it) scores to_copy ln(symbols) / length, summed
+    here position by position: 0 nats on each blank step, ln(symbols) on each copied one.
+    Catches: a baseline over the copy phase only, ln(symbols + 1) (blank counted as a
+    symbol), a length without the copy phase, targets that are not blank before it."""
+    task = CopyTask(gap=gap, symbols=symbols, to_copy=to_copy)
+    x, y = task.sample(16, torch.Generator().manual_seed(seed))
+    length = gap + 2 * to_copy
+    assert task.length == length and x.shape == (16, length, symbols + 2)
+    assert (y[:, : length - to_copy] == 0).all()  # blank until the copy phase
+    assert ((y[:, -to_copy:] >= 1) & (y[:, -to_copy:] <= symbols)).all()
+    nats = 0.0
+    for t in range(length):
+        copying = t >= length - to_copy
+        nats += math.log(symbols) if copying else 0.0  # -log p(target) of the predictor
+    assert task.baseline == pytest.approx(nats / length, rel=1e-12)
+    logits = torch.full((16, length, symbols + 1), -1e9)
+    logits[:, : length - to_copy, 0] = 0.0
+    logits[:, length - to_copy :, 1:] = 0.0
+    assert task.loss(logits, y).item() == pytest.approx(nats / length, rel=1e-5)
+
+
+@settings(max_examples=15, deadline=None, database=None, derandomize=True)
+@given(T=st.integers(2, 120), seed=st.integers(0, 2**16))
+def test_adding_baseline_is_one_sixth_at_any_length(T, seed):
+    """Predicting the expected sum, 1, scores Var(U1 + U2) = 2/12 whatever T is: one mark in
+    each half, the marked values uniform. Catches: a baseline that depends on T, marks that
+    can fall in the same half or on the same step (a sum of one value, variance 1/12)."""
+    task = AddingProblem(T=T)
+    x, y = task.sample(20_000, torch.Generator().manual_seed(seed))
+    marks = x[..., 1]
+    assert (marks[:, : T // 2].sum(1) == 1).all() and (marks[:, T // 2 :].sum(1) == 1).all()
+    assert ((1.0 - y) ** 2).mean().item() == pytest.approx(2 / 12, rel=0.05)
+    assert task.baseline == pytest.approx(1 / 6)

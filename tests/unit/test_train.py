@@ -8,11 +8,12 @@ import torch
 from rnngrad import AddingProblem, AgreementTask, make_model, set_recurrent_singular_values_, train
 
 
-def _run(seed=0, **kw):
+def _run_model(seed=0, **kw):
+    """(trained model, history) of a small LSTM on the adding problem (T = 10)."""
     task = AddingProblem(T=10)
     torch.manual_seed(seed)
     model = make_model(kw.pop("cell", "lstm"), task, hidden_size=8)
-    return train(
+    history = train(
         model,
         task,
         steps=kw.pop("steps", 30),
@@ -22,12 +23,48 @@ def _run(seed=0, **kw):
         seed=seed,
         **kw,
     )
+    return model, history
+
+
+def _run(seed=0, **kw):
+    return _run_model(seed, **kw)[1]
+
+
+def _held_out_mse(model, data_seed, batch=512, T=10):
+    """The MSE of ``model`` on ``batch`` adding-problem sequences (T = 10) drawn from a fresh
+    generator seeded ``data_seed``, written out here."""
+    x, y = AddingProblem(T=T).sample(batch, torch.Generator().manual_seed(data_seed))
+    model.eval()
+    with torch.no_grad():
+        pred = model(x).squeeze(-1)
+    model.train()
+    return ((pred - y) ** 2).mean().item()
 
 
 def test_same_seed_same_numbers():
-    a, b = _run(), _run()
+    """Catches: an unseeded run, and a held-out set drawn from anything but seed + 10_000
+    (the last evaluation is the trained model's MSE on exactly that set)."""
+    (model_a, a), (_, b) = _run_model(), _run_model()
     assert a.loss == b.loss and a.grad_norm == b.grad_norm and a.eval_metric == b.eval_metric
-    assert _run(seed=1).loss != a.loss
+    model_1, one = _run_model(seed=1)
+    assert one.loss != a.loss
+    assert a.final_metric == pytest.approx(_held_out_mse(model_a, 10_000), rel=1e-6)
+    assert one.final_metric == pytest.approx(_held_out_mse(model_1, 10_001), rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_held_out_set_is_drawn_with_seed_plus_10000(seed):
+    """The evaluation scores the model on a held-out set from its own generator seeded
+    ``seed + 10_000``, not from the training seed: after one step the recorded metric is the
+    trained model's MSE on that set, and not on the set ``manual_seed(seed)`` gives.
+    Catches: the held-out set drawn with the training seed (the first training batch's
+    numbers), or from the training generator after the batches."""
+    task = AddingProblem(T=10)
+    model = make_model("lstm", task, hidden_size=8, seed=seed)
+    history = train(model, task, steps=1, seed=seed, progress=False, device="cpu")
+    assert history.eval_step == [1]
+    assert history.final_metric == pytest.approx(_held_out_mse(model, seed + 10_000), rel=1e-6)
+    assert history.final_metric != pytest.approx(_held_out_mse(model, seed), rel=1e-3)
 
 
 def _assert_stopped_before_the_update(history, model, finite_params):

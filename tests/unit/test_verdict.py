@@ -5,6 +5,8 @@ import math
 import statistics
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rnngrad.training.verdict import INCONCLUSIVE, Spread, compare
 
@@ -102,3 +104,56 @@ def test_the_cases_catch_a_wrong_rule():
         and _wrong_rule(case[0], case[1], case[2]) != case[3]
     ]
     assert len(wrong) >= 4
+
+
+# -- properties of the rule over random groups (hypothesis) --------------------------------
+
+_outcome = st.one_of(
+    st.floats(min_value=-1e3, max_value=1e3, allow_nan=False).map(lambda v: round(v, 3)),
+    st.none(),
+)
+_group = st.lists(_outcome, min_size=1, max_size=9)
+_MIRROR = {"A better": "B better", "B better": "A better", INCONCLUSIVE: INCONCLUSIVE}
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(a=_group, b=_group, higher=st.booleans())
+def test_swapping_the_groups_never_reverses_the_winner(a, b, higher):
+    """compare(b, a) may be inconclusive where compare(a, b) is not (the bootstrap draws its
+    resamples in argument order), but it never names the other group the winner.
+    Catches: a rule whose verdict depends on which group is passed first, e.g. a one-sided
+    test, or an interval read with its ends swapped."""
+    forward = compare(a, b, higher_is_better=higher).outcome
+    backward = compare(b, a, higher_is_better=higher).outcome
+    assert INCONCLUSIVE in (forward, backward) or backward == _MIRROR[forward]
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(
+    a=st.lists(st.floats(min_value=0, max_value=100, allow_nan=False), min_size=5, max_size=9),
+    b=st.lists(st.floats(min_value=0, max_value=100, allow_nan=False), min_size=5, max_size=9),
+    gap=st.floats(min_value=0.01, max_value=50),
+    higher=st.booleans(),
+)
+def test_separated_groups_are_called_either_way_round(a, b, gap, higher):
+    """Five or more seeds a side and every outcome of one group better than every outcome of
+    the other: every resample's medians differ the same way, so the better group wins, in
+    either order and in either direction of "better".
+    Catches: ``higher_is_better`` ignored or inverted, a winner named by position."""
+    low = a
+    high = [max(a) + gap + v for v in b]  # every value above every value of low
+    better, worse = (high, low) if higher else (low, high)
+    assert compare(better, worse, higher_is_better=higher).outcome == "A better"
+    assert compare(worse, better, higher_is_better=higher).outcome == "B better"
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(a=_group, b=_group)
+def test_negated_outcomes_with_the_direction_flipped_give_the_same_verdict(a, b):
+    """An accuracy p judged higher-is-better and the loss -p judged lower-is-better are the
+    same comparison: the same outcome, the same interval.
+    Catches: ``higher_is_better`` applied twice or not at all, failures ranked first for one
+    direction."""
+    neg = [None if v is None else -v for v in a], [None if v is None else -v for v in b]
+    up, down = compare(a, b, higher_is_better=True), compare(*neg, higher_is_better=False)
+    assert up.outcome == down.outcome and up.interval == down.interval

@@ -13,7 +13,7 @@ from .scan import linear_scan
 from .tasks import Task
 
 
-def _check(lam: float, rho: float) -> None:
+def check_memory_args(lam: float, rho: float) -> None:
     if not 0 < lam < 1:
         raise ValueError(f"lam must be in (0, 1), got {lam!r}")
     if not -1 < rho < 1:
@@ -46,7 +46,7 @@ class TeacherTask(Task):
     variance), one per step. Predicting 0 scores MSE 1 (``baseline``)."""
 
     def __init__(self, lam_star: float, T: int = 300, rho: float = 0.0):
-        _check(lam_star, rho)
+        check_memory_args(lam_star, rho)
         if not isinstance(T, int) or T < 2:
             raise ValueError(f"T must be an int >= 2, got {T!r}")
         self.lam_star, self.T, self.rho = lam_star, T, rho

@@ -6,8 +6,9 @@
 * ``memory``    the curse of memory's expectations from one generating function
 
 SymPy takes about half a second to import, so ``rnngrad`` loads this package on first use
-(``rnngrad.derive``), the one lazy import of the library. May import: SymPy and the standard
-library only; nothing in ``rnngrad`` imports it but that lazy attribute.
+(``rnngrad.derive``), and the two frames that need it (``rnngrad.notebook.frames``) import it
+when called. May import: SymPy and the standard library only (``make lint`` forbids SymPy
+everywhere else).
 """
 
 from . import linear, memory, nongated, rnn

@@ -1,4 +1,4 @@
-"""Layer 6: the book's training studies, declared once, run outside the build, archived.
+"""Layer 6 (beside ``figures``, independent of it): the book's training studies, declared once, run outside the build, archived.
 
 * ``studies``  each study's arms (cell and start), settings, seeds, budgets, and the stated
                rule that picks each arm's learning rate from a pilot on separate seeds
@@ -6,6 +6,8 @@
 * ``archive``  run what is missing (resumable), status and staleness, the CI reproduction,
                provenance lines
 * ``power``    the verdict rule's power at a study's seed count, simulated
+* ``summary``  what a chapter shows: tables, comparisons with effect, interval and power,
+               curves, the budget rule's check
 
 ``make experiments`` runs the studies (``scripts/experiments.py``); the chapters read the
 records and compute their tables, figures and verdicts from them.
@@ -14,8 +16,8 @@ May import: ``rnngrad.core``, ``rnngrad.cells``, ``rnngrad.models``, ``rnngrad.m
 ``rnngrad.training``.
 """
 
-from . import archive, power, store, studies
-from .archive import TOLERANCE, execute, provenance, reproduce, specs, status, study_named
+from . import archive, power, store, studies, summary
+from .archive import TOLERANCE, provenance, reproduce, run_study, specs, status, study_named
 from .power import detectable
 from .power import power as verdict_power
 from .store import read, results_dir, spec_hash
@@ -30,17 +32,18 @@ __all__ = [
     "archive",
     "choose_lrs",
     "detectable",
-    "execute",
     "power",
     "provenance",
     "read",
     "reproduce",
+    "run_study",
     "results_dir",
     "spec_hash",
     "specs",
     "status",
     "store",
     "studies",
+    "summary",
     "study_named",
     "verdict_power",
 ]

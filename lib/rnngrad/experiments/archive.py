@@ -4,7 +4,7 @@
   part's learning rates come from the pilot's records by ``choose_lrs``).
 * ``status(study)``: per part, how many runs are declared, stored, still to run, and *stale*
   (stored under a spec the study no longer declares: the study changed since they ran).
-* ``execute(study, ...)``: run what is missing (resumable: a stored run is never run again;
+* ``run_study(study, ...)``: run what is missing (resumable: a stored run is never run again;
   an interrupted run starts over), on the one runner, storing each record as it finishes.
 * ``reproduce(study)``: re-run the study's CI sample and compare it with the stored records.
 * ``provenance(frame)``: the line under an archived figure or table: where, when, what commit
@@ -22,8 +22,7 @@ import pandas as pd
 import torch
 
 from ..training import runner
-from ..training.spec import RunSpec
-from ..training.spec import execute as execute_run
+from ..training.spec import RunSpec, execute
 from .store import append, commit, make_record, read, spec_hash
 from .studies import STUDIES, Study, choose_lrs
 
@@ -83,7 +82,7 @@ def status(study: Study, directory: Path | None = None) -> list[Status]:
     return out
 
 
-def execute(
+def run_study(
     study: Study,
     part: str,
     *,
@@ -166,7 +165,7 @@ def reproduce(study: Study, directory: Path | None = None) -> list[Reproduction]
             raise ValueError(
                 f"{study.name}: the sample run {arm.label}, {setting}, seed {seed} is not stored"
             )
-        model, history = execute_run(spec)
+        model, history = execute(spec)
         again = make_record(study.name, spec, model, history)
         record = by_hash[h]
         exact = record["torch"] == torch.__version__ and str(record["device"]).split()[0] == "cpu"

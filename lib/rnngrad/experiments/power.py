@@ -15,7 +15,7 @@ from ..training.verdict import compare
 
 
 @functools.lru_cache(maxsize=64)
-def power(n: int, effect: float, sims: int = 400, seed: int = 0, resamples: int = 500) -> float:
+def power(n: int, effect: float, sims: int = 200, seed: int = 0, resamples: int = 500) -> float:
     """The share of ``sims`` simulated studies (``n`` seeds a side, means ``effect`` SDs apart,
     the better group first) in which the verdict rule declares the better group better."""
     if not isinstance(n, int) or n < 1:
@@ -31,12 +31,14 @@ def power(n: int, effect: float, sims: int = 400, seed: int = 0, resamples: int 
     return wins / sims
 
 
-def detectable(n: int, target: float = 0.8, step: float = 0.25, largest: float = 6.0) -> float:
-    """The smallest difference (in SDs, on a grid of ``step``) that the rule finds with
-    probability ``target`` at ``n`` seeds a side; inf when none up to ``largest`` does."""
-    effect = step
-    while effect <= largest:
-        if power(n, effect) >= target:
-            return effect
-        effect += step
-    return float("inf")
+def detectable(n: int, target: float = 0.8, largest: float = 6.0, tolerance: float = 0.1) -> float:
+    """The smallest difference (in SDs, to within ``tolerance``, by bisection) that the rule
+    finds with probability ``target`` at ``n`` seeds a side; inf when even ``largest`` is not
+    found that often (with fewer than five seeds the rule never decides)."""
+    if power(n, largest) < target:
+        return float("inf")
+    low, high = 0.0, largest
+    while high - low > tolerance:
+        mid = round((low + high) / 2, 6)
+        low, high = (low, mid) if power(n, mid) >= target else (mid, high)
+    return round(high, 1)

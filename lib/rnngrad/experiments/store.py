@@ -13,19 +13,21 @@ import csv
 import dataclasses
 import functools
 import hashlib
+import inspect
 import json
 import math
 import os
 import platform
 import subprocess
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 import torch
 from torch import nn
 
-from ..training.loop import History
+from ..models.registry import make_model
+from ..training.loop import History, train
 from ..training.spec import RunSpec
 
 CURVE_POINTS = 50
@@ -34,6 +36,9 @@ COLUMNS = (
     "params", "final_metric", "best_metric", "solved_at", "steps_run", "diverged", "curve",
     "seconds", "device", "torch", "commit", "created",
 )  # fmt: skip
+# What a run gets when its spec leaves them out: the defaults of train and make_model.
+_DEFAULT_LR = inspect.signature(train).parameters["lr"].default
+_DEFAULT_HIDDEN = inspect.signature(make_model).parameters["hidden_size"].default
 # Options that say where a run executes, not what it computes: left out of the spec's hash.
 _PLACE = ("device", "progress")
 
@@ -70,7 +75,7 @@ def spec_hash(spec: RunSpec) -> str:
 @functools.cache
 def commit() -> str:
     """The repository's commit (``+`` when its library has uncommitted changes), or ''. Read
-    once per process (``archive.execute`` reads it before its first run), so every record names
+    once per process (``archive.run_study`` reads it before its first run), so every record names
     the code the process loaded, not a commit made while it ran."""
     root = Path(__file__).resolve().parents[3]
     try:
@@ -124,10 +129,10 @@ def make_record(study: str, spec: RunSpec, model: nn.Module, history: History) -
             spec.start, "label", "default" if spec.start is None else repr(spec.start)
         ),
         "setting": spec.setting,
-        "lr": spec.train.get("lr", 2e-3),
+        "lr": spec.train.get("lr", _DEFAULT_LR),
         "seed": spec.seed,
         "steps": spec.steps,
-        "hidden_size": spec.model.get("hidden_size", 64),
+        "hidden_size": spec.model.get("hidden_size", _DEFAULT_HIDDEN),
         "params": sum(p.numel() for p in model.parameters()),
         "final_metric": math.nan if history.diverged else history.final_metric,
         "best_metric": best,
@@ -139,7 +144,7 @@ def make_record(study: str, spec: RunSpec, model: nn.Module, history: History) -
         "device": device_name(spec.train.get("device", "cpu")),
         "torch": torch.__version__,
         "commit": commit(),
-        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 

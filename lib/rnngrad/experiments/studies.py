@@ -10,11 +10,12 @@ A study has two parts, each a list of ``RunSpec``s with its own file in the arch
 
 Every arm trains the same hidden size with the same batch, clipping and evaluation; only the
 cell, its start and its learning rate differ. ``make experiments`` runs them
-(``rnngrad.experiments.execute``); the chapters read the records.
+(``rnngrad.experiments.run_study``); the chapters read the records.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -112,9 +113,9 @@ def choose_lrs(study: Study, pilot: pd.DataFrame) -> dict[str, float]:
         for lr in study.lrs:
             runs = mine[mine["lr"].eq(lr)]
             solved = runs["solved_at"].dropna()
-            step = statistics.median(list(solved)) if len(solved) else float("inf")
-            final = statistics.median([m for m in runs["final_metric"] if m == m])
-            final = float("inf") if final != final else (-final if higher else final)
+            step = statistics.median(solved) if len(solved) else math.inf
+            finals = [(-m if higher else m) for m in runs["final_metric"] if m == m]
+            final = statistics.median(finals) if finals else math.inf  # every run diverged
             scores.append((-len(solved), step, final, lr))
         chosen[arm.label] = min(scores)[3]
     return chosen

@@ -1,4 +1,4 @@
-"""Layer 6: the book's figures. Every function here draws data it is given; none measures or
+"""Layer 6 (beside ``experiments``, independent of it): the book's figures. Every function here draws data it is given; none measures or
 trains (``rnngrad.notebook.frames`` pairs a measurement with its figure for the explorers).
 
 Naming rule: a module per subject (``gated``, ``nongated``, ``linear``, ``selective`` cells;

@@ -42,8 +42,8 @@ def metric_vs_setting(
         mine = select(runs, cell=cell)
         mid = [median(r.metric for r in select(mine, setting=s)) for s in settings]
         style = CELL_STYLE.get(cell, {"marker": "o", "ls": "-", "lw": 2})
-        ax.plot(settings, mid, color=COLORS[cell], label=cell.upper(), **style)
-        ax.plot([r.setting for r in mine], [r.metric for r in mine], ".", color=COLORS[cell],
+        ax.plot(settings, mid, color=COLORS.get(cell, COLORS["bound"]), label=cell.upper(), **style)
+        ax.plot([r.setting for r in mine], [r.metric for r in mine], ".", color=COLORS.get(cell, COLORS["bound"]),
                 zorder=style.get("zorder"))  # fmt: skip
     if baseline:
         xs = sorted(baseline)
@@ -99,7 +99,7 @@ def _pad(history: History, n: int) -> list[float]:
     return values + [fill] * (n - len(values))
 
 
-def gradient_heatmap(norms: dict[str, torch.Tensor], title: str = "") -> Figure:
+def gradient_heatmap_figure(norms: dict[str, torch.Tensor], title: str = "") -> Figure:
     """One row per label, ||dL/dh_t|| over t in colour (log scale): where the loss still
     reaches. Each row is divided by its value at the last step."""
     labels = list(norms)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 
 from ..core.scan import linear_scan
-from ..core.teacher import _check, ar1_inputs
+from ..core.teacher import ar1_inputs, check_memory_args
 
 
 def simulate_memory(
@@ -15,7 +15,7 @@ def simulate_memory(
     """Monte-Carlo E[h_T^2] and E[(dh_T/dlam)^2] at stationarity (T = 20 memory times),
     the derivative by autograd in float64: each sequence gets its own copy of lambda, so
     one backward pass gives every per-sequence derivative."""
-    _check(lam, rho)
+    check_memory_args(lam, rho)
     T = max(50, int(20 / (1 - lam)))
     x = ar1_inputs(batch, T, rho, generator=generator)
     lam_t = torch.full((batch, 1, 1), lam, dtype=torch.float64, requires_grad=True)

@@ -11,7 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from ..cells.gated import replay, step_function
-from ..cells.nongated import StepModule
+from ..cells.nongated import DeepIndRNN, StepModule
 from ..cells.selective import SelectiveLayer
 from ..core.tasks import Task
 from ..models.truncate import check_truncation, chunks, detach
@@ -61,9 +61,10 @@ def probe(
 
     * the fused ``rnn``, ``lstm`` and ``gru`` (any number of layers), the IRNN and the
       orthogonal RNN: replayed through ``rnngrad.cells.gated``'s equations;
-    * the leaky unit and the IndRNN: through their own ``step``;
-    * the selective cells and the LRU: through their ``unroll`` (for the SSM a state is all
-      D x N numbers of a step; the LRU's are complex, and the norms are their moduli).
+    * the leaky unit and the IndRNN (the top layer of a stack): through their own ``step``;
+    * the selective cells, the LRU and the one-unit student: through their ``unroll`` (for
+      the SSM a state is all D x N numbers of a step; the LRU's are complex, and the norms
+      are their moduli).
 
     ``truncate=k`` gives the gradient that BPTT(k) uses (zero beyond k steps from a loss;
     one-layer step-by-step cells only). ``jacobians`` adds dh_T/dh_t for the first sequence.
@@ -90,7 +91,7 @@ def states(
 ) -> tuple[list[Tensor], list[Tensor], Tensor]:
     """The states h_t (and c_t for the LSTM) of the model's last layer, t = 1..T, each its own
     node of autograd's graph, and the hidden sequence (B, T, H) its read-out takes."""
-    if hasattr(model, "unroll"):  # a model that runs its recurrence itself (the LRU)
+    if hasattr(model, "unroll"):  # a model that runs its recurrence itself (LRU, student)
         _no_truncation(model, truncate)
         hs, hidden = model.unroll(x)
         return hs, [], hidden
@@ -99,6 +100,10 @@ def states(
         _no_truncation(model, truncate)
         hs, hidden = rnn.unroll(x)
         return hs, [], hidden
+    if isinstance(rnn, DeepIndRNN):  # the layers below run whole; the top one step by step
+        for layer in rnn.layers[:-1]:
+            x, _ = layer(x)
+        rnn = rnn.layers[-1]
     if isinstance(rnn, StepModule) or (truncate is not None and rnn.num_layers == 1):
         hs, cs = _step_by_step(rnn, x, truncate)
     elif truncate is not None:

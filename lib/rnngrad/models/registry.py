@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..cells.gated import CELL_TYPES
 from ..cells.init import set_forget_bias_
 from ..cells.nongated import DeepIndRNN, IndRNN, LeakyRNN, OrthogonalRNN, irnn_init_
 from ..cells.selective import SLSTM, MinGRU, MinLSTM, SelectiveSSM
@@ -143,12 +142,9 @@ def _fused(cell: str):
     return build
 
 
-for _cell, _summary in zip(
-    CELL_TYPES,
-    ("Elman RNN, tanh or ReLU (nn.RNN)", "LSTM (nn.LSTM)", "GRU (nn.GRU)"),
-    strict=True,
-):
-    register(_cell, "classic", _summary)(_fused(_cell))
+register("rnn", "classic", "Elman RNN, tanh or ReLU (nn.RNN)")(_fused("rnn"))
+register("lstm", "classic", "LSTM (nn.LSTM)")(_fused("lstm"))
+register("gru", "classic", "GRU (nn.GRU)")(_fused("gru"))
 
 
 # -- non-gated: chapters 11 and 12 ----------------------------------------------------------
@@ -226,28 +222,30 @@ def _student(task, hidden_size, num_layers, nonlinearity, **options):
 
 # -- selective: chapter 15 ------------------------------------------------------------------
 
-_SELECTIVE = {"ssm": SelectiveSSM, "mingru": MinGRU, "minlstm": MinLSTM, "slstm": SLSTM}
-_SELECTIVE_SUMMARY = {
-    "ssm": "selective state space, Mamba's S6 without convolution (Gu & Dao, 2023)",
-    "mingru": "minGRU, gates of x_t only (Feng et al., 2024)",
-    "minlstm": "minLSTM, gates of x_t only (Feng et al., 2024)",
-    "slstm": "sLSTM, exponential gates with stabiliser (Beck et al., 2024)",
-}
-_SELECTIVE_OPTIONS = {"ssm": ("state_size", "mode"), "mingru": ("mode",), "minlstm": ("mode",)}
 
-
-def _selective(cell: str):
+def _selective(cell: str, layer: Callable[..., nn.Module]):
     def build(task, hidden_size, num_layers, nonlinearity, **options):
         _one_layer(cell, num_layers)
         _placeholder_draws(1, 1, task.output_size)
-        rnn = _SELECTIVE[cell](task.input_size, hidden_size, **options)
+        rnn = layer(task.input_size, hidden_size, **options)
         head = nn.Linear(hidden_size, task.output_size)
         return SequenceModel(rnn, head, cell=cell, per_step=task.per_step)
 
     return build
 
 
-for _cell, _layer in _SELECTIVE.items():
-    register(_cell, "selective", _SELECTIVE_SUMMARY[_cell], _SELECTIVE_OPTIONS.get(_cell, ()))(
-        _selective(_cell)
-    )
+register(
+    "ssm",
+    "selective",
+    "selective state space, Mamba's S6 without convolution (Gu & Dao, 2023)",
+    ("state_size", "mode"),
+)(_selective("ssm", SelectiveSSM))
+register("mingru", "selective", "minGRU, gates of x_t only (Feng et al., 2024)", ("mode",))(
+    _selective("mingru", MinGRU)
+)
+register("minlstm", "selective", "minLSTM, gates of x_t only (Feng et al., 2024)", ("mode",))(
+    _selective("minlstm", MinLSTM)
+)
+register("slstm", "selective", "sLSTM, exponential gates with stabiliser (Beck et al., 2024)")(
+    _selective("slstm", SLSTM)
+)

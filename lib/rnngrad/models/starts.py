@@ -67,11 +67,11 @@ class Start:
         }[self.kind]
 
     def __call__(self, model: nn.Module, setting: Hashable, seed: int) -> None:
+        """Apply the start to ``model`` if it is of the start's cell; other cells are left as
+        built (so one start can go to a grid of several cells, as chapter 3's forget bias)."""
         cell = KINDS[self.kind]
-        if cell is None:
+        if cell is None or model.cell != cell:
             return
-        if model.cell != cell:
-            raise ValueError(f"start {self.kind!r} is for the {cell}, not the {model.cell}")
         rnn = model.rnn
         with torch.no_grad():
             if self.kind == "forget_bias":

@@ -21,7 +21,7 @@ class OneUnitStudent(nn.Module):
       (the LRU's choice).
     """
 
-    cell = "linear"
+    cell = "student"
     per_step = True
 
     def __init__(self, parametrisation: str = "raw", lam0: float = 0.5):
@@ -49,3 +49,12 @@ class OneUnitStudent(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.readout(linear_scan(self.lam, x))  # (B, T, 1)
+
+    def unroll(self, x: Tensor) -> tuple[list[Tensor], Tensor]:
+        """The recurrence one step at a time, each h_t its own node of autograd's graph (for
+        the probe): (the states, each (B, 1); all of them stacked, (B, T, 1))."""
+        h, states = torch.zeros_like(x[:, 0]), []
+        for t in range(x.shape[1]):
+            h = self.lam * h + x[:, t]
+            states.append(h)
+        return states, torch.stack(states, 1)

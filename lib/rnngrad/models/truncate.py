@@ -42,6 +42,10 @@ class Truncated(nn.Module):
         check_truncation(k)
         if k is None:
             raise ValueError("Truncated needs an int k >= 1; use the model itself for full BPTT")
+        if not isinstance(getattr(model, "rnn", None), nn.Module):
+            raise ValueError(
+                f"truncation needs a model with a recurrent layer .rnn, not {model.cell!r}"
+            )
         self.model, self.k = model, k
         self.cell = model.cell
 

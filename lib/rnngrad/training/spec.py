@@ -18,12 +18,13 @@ from torch import nn
 
 from ..core.device import one_thread
 from ..core.tasks import Task
-from ..models.registry import make_model
+from ..models.registry import CELLS, cell_names, make_model
 from .loop import History, train
 
 # start(model, setting, seed) changes a freshly built model before training (a start that
-# make_model's keywords do not cover, e.g. prescribed singular values).
-Start = Callable[[nn.Module, Hashable, int], None]
+# make_model's keywords do not cover, e.g. prescribed singular values). A study's starts are
+# ``rnngrad.models.Start`` values, which hash and pickle; a chapter may pass any function.
+StartFn = Callable[[nn.Module, Hashable, int], None]
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,11 @@ class RunSpec:
     setting: Hashable = None
     model: Mapping = field(default_factory=dict)
     train: Mapping = field(default_factory=dict)
-    start: Start | None = None
+    start: StartFn | None = None
 
     def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"unknown cell {self.cell!r}; expected one of {cell_names()}")
         if not isinstance(self.steps, int) or isinstance(self.steps, bool) or self.steps < 1:
             raise ValueError(f"steps must be a positive int, got {self.steps!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):

@@ -13,22 +13,17 @@ import math
 import os
 from collections.abc import Callable, Hashable, Iterable
 
-from ..cells.init import set_forget_bias_
 from ..core.tasks import Task
+from ..models.starts import Start
 from . import runner
-from .spec import Run, RunSpec, Start
+from .spec import Run, RunSpec, StartFn
 from .verdict import Verdict, compare
 
 
 def lstm_forget_bias(value: float) -> Start:
-    """A ``start`` for ``grid``: set every LSTM's forget-gate bias to ``value`` (chapter 3);
-    other cells are left as built."""
-
-    def start(model, setting: Hashable, seed: int) -> None:
-        if model.cell == "lstm":
-            set_forget_bias_(model.rnn, value)
-
-    return start
+    """A start for ``grid``: every LSTM's forget-gate bias set to ``value`` (chapter 3); other
+    cells are left as built (``Start("forget_bias", value)``)."""
+    return Start("forget_bias", value)
 
 
 def full_sweep() -> bool:
@@ -50,7 +45,7 @@ def grid(
     steps: int,
     seeds: Iterable[int] = (0,),
     hidden_size: int = 32,
-    init: Start | None = None,
+    init: StartFn | None = None,
     nonlinearity: str = "tanh",
     setting_kwargs: dict[Hashable, dict] | None = None,
     **train_kwargs,
@@ -186,7 +181,7 @@ def solved_count(runs: Iterable[Run], **match) -> tuple[int, int]:
 
 
 def outcomes(runs: Iterable[Run], by: str = "solved_at", **match) -> list[float | None]:
-    """One outcome per matching run, for ``rnngrad.verdict``: the step that reached the
+    """One outcome per matching run, for ``rnngrad.training.verdict``: the step that reached the
     target (None: not reached) or the final metric (NaN: diverged)."""
     if by not in ("solved_at", "metric"):
         raise ValueError(f"by must be 'solved_at' or 'metric', got {by!r}")
