@@ -164,3 +164,35 @@ def test_orthogonal_and_chrono_starts():
 def test_bad_arguments_raise_clear_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def _frame(study, solved_steps):
+    """A synthetic archive: ``solved_steps[arm label]`` gives each seed's step (None: never)."""
+    rows = []
+    for arm in study.arms:
+        for seed, step in zip(study.seeds, solved_steps[arm.label], strict=True):
+            rows.append({"cell": arm.cell, "start": arm.start.label, "setting": 4, "seed": seed,
+                         "lr": 0.01, "params": 100, "solved_at": step,
+                         "final_metric": 0.005 if step else 0.16,
+                         "curve": "[[2, 0.2], [6, 0.1]]"})  # fmt: skip
+    return pd.DataFrame(rows).astype({"solved_at": float})
+
+
+def test_summaries_compare_complete_arms_and_check_the_budget():
+    """Catches: a table or verdict built from an arm with seeds missing, an effect with the
+    wrong sign, and a budget rule that passes when the best arm needed most of the budget."""
+    from rnngrad.experiments import summary
+
+    study = _tiny(seeds=tuple(range(6)), budget=lambda T: 3000)
+    fast, slow = [100, 120, 110, 130, 90, 105], [900, 1000, None, 950, 1100, 980]
+    frame = _frame(study, {"LSTM, default": slow, "LSTM, b_f = 1": fast})
+    assert summary.complete_settings(study, frame) == [4]
+    assert summary.complete_settings(study, frame.iloc[1:]) == []
+    c = summary.compare_arms(frame, "LSTM, b_f = 1", "LSTM, default", 4)
+    assert c.verdict.winner == "LSTM, b_f = 1" and c.effect == pytest.approx(990 - 107.5)
+    rows = summary.table(frame)
+    assert rows[0][:5] == ["4", "LSTM, default", "100", "0.01", "5/6"]
+    check = summary.budget_check(study, frame)[4]
+    assert check["arm"] == "LSTM, b_f = 1" and check["met"]  # 3 x 107.5 <= 3000
+    tight = summary.budget_check(_tiny(seeds=tuple(range(6)), budget=lambda T: 300), frame)
+    assert not tight[4]["met"]

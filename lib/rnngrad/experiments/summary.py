@@ -70,15 +70,25 @@ class Comparison:
     n: int
     detectable: float
 
-    def words(self, fmt: str = ".3g") -> str:
-        """E.g. 'LSTM, b_f = 1 better: 2.1e+03 steps (95 % interval 1.5e+03 to inf)'."""
-        low, high = (format(v, fmt) for v in self.interval)
-        base = f"{self.verdict}: difference of medians {format(self.effect, fmt)} " \
-               f"(95 % interval {low} to {high}), {self.n} seeds each"  # fmt: skip
-        if self.verdict.conclusive:
+    def words(self, fmt: str = ".3g", unit: str = "") -> str:
+        """E.g. 'LSTM, b_f = 1 better: difference of medians 1,200 steps (95 % interval 800 to
+        unbounded), 8 seeds each'; where the rule cannot decide, what it could have found."""
+        a, b = self.verdict.names
+        unit = f" {unit}" if unit else ""
+
+        def value(v: float) -> str:
+            return "unbounded" if math.isinf(v) else format(v, fmt)
+
+        if math.isinf(self.effect):  # the median seed of one arm never succeeded
+            effect = f"{b if self.effect > 0 else a}'s median seed never reached the target"
+        else:
+            effect = f"difference of medians {format(self.effect, fmt)}{unit}"
+        low, high = (value(v) for v in self.interval)
+        base = f"{self.verdict}: {effect} (95 % interval {low} to {high}), {self.n} seeds each"
+        if self.verdict.conclusive or not math.isfinite(self.detectable):
             return base
-        return base + f"; at this seed count the rule would find a difference of " \
-                      f"{format(self.detectable, fmt)} 80 % of the time"  # fmt: skip
+        return base + (f"; at this seed count the rule would find a difference of "
+                       f"{format(self.detectable, fmt)}{unit} 80 % of the time")  # fmt: skip
 
 
 def compare_arms(
@@ -128,3 +138,15 @@ def budget_check(study: Study, frame: pd.DataFrame) -> dict:
         out[setting] = {"arm": arm, "median_step": step, "budget": budget,
                         "met": math.isfinite(step) and budget >= 3 * step}  # fmt: skip
     return out
+
+
+def complete_settings(study: Study, frame: pd.DataFrame) -> list:
+    """The settings at which every arm has a stored run for every seed (shortest first): a
+    table or verdict shows only these, never an arm with seeds missing."""
+    frame = with_labels(frame)
+    done = []
+    for setting in study.settings:
+        mine = frame[frame["setting"].eq(setting)]
+        if all(len(mine[mine["arm"].eq(arm.label)]) >= len(study.seeds) for arm in study.arms):
+            done.append(setting)
+    return done

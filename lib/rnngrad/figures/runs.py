@@ -158,12 +158,13 @@ def archived_curves(
     ax=None,
     baseline: float | None = None,
     title: str = "",
-    colors: dict[str, str] | None = None,
+    styles: dict[str, dict] | None = None,
 ) -> Figure | None:
     """Held-out curves read from the archive (``{arm: [[[step, metric], ...] per seed]}``):
     the median over seeds per arm as a line, the best-to-worst range shaded. A seed that
     stopped at its target keeps its last value from there on; each seed's curve (thinned in
-    the archive) is interpolated linearly onto the steps of all of them."""
+    the archive) is interpolated linearly onto the steps of all of them. ``styles`` maps an
+    arm to its line's keywords (``{"color": ..., "ls": "--"}``); others take the cycle."""
     fig = None
     if ax is None:
         fig, (ax,) = new_figure(5.6, 3.6)
@@ -173,9 +174,10 @@ def archived_curves(
         for j, run in enumerate(runs):  # each seed's (thinned) curve on the common steps
             xs, ys = np.array(run, dtype=float).T
             table[j] = np.interp(steps, xs, ys, left=np.nan, right=ys[-1])
-        color = (colors or {}).get(name, f"C{i}")
-        ax.plot(steps, np.nanmedian(table, 0), color=color, lw=2, label=name)
-        ax.fill_between(steps, np.nanmin(table, 0), np.nanmax(table, 0), color=color, alpha=0.15)
+        style = {"color": f"C{i}", "lw": 2, **(styles or {}).get(name, {})}
+        ax.plot(steps, np.nanmedian(table, 0), label=name, **style)
+        ax.fill_between(steps, np.nanmin(table, 0), np.nanmax(table, 0), color=style["color"],
+                        alpha=0.12)  # fmt: skip
     if baseline is not None:
         ax.axhline(baseline, color="k", ls="--", lw=1, label="baseline")
     ax.set_xlabel("training step")
