@@ -77,25 +77,18 @@ def commit() -> str:
     """The repository's commit (``+`` when its library has uncommitted changes), or ''. Read
     once per process (``archive.run_study`` reads it before its first run), so every record names
     the code the process loaded, not a commit made while it ran."""
-    root = Path(__file__).resolve().parents[3]
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "lib"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
+        head = _git("rev-parse", "--short=12", "HEAD")
+        dirty = _git("status", "--porcelain", "lib")
     except (OSError, subprocess.SubprocessError):
         return ""
     return head + ("+" if dirty and head else "")  # fmt: skip
+
+
+def _git(*args: str) -> str:
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+    return done.stdout.strip()
 
 
 def device_name(device: torch.device | str = "cpu") -> str:
