@@ -13,7 +13,7 @@ APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recomm
 # The build shows no progress bars (they would print into the pages); readers get them.
 BUILD_ENV := TQDM_DISABLE=1 PYTHONHASHSEED=0
 
-.PHONY: setup sysdeps-browser sysdeps-tex book pdf test lint bench experiments clean
+.PHONY: setup sysdeps-browser sysdeps-tex book pdf test lint bench experiments mutate clean
 
 $(VENV)/.installed: requirements-dev.txt pyproject.toml
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -79,6 +79,32 @@ SLICE ?= 0:
 experiments: setup
 	PYTHONHASHSEED=0 $(PY) scripts/experiments.py $(foreach s,$(STUDY),--study $(s)) --part $(PART) \
 	  --slice $(SLICE) $(if $(WORKERS),--workers $(WORKERS))
+
+# Mutation testing of one module against its own unit tests (mutmut; [tool.mutmut] in
+# pyproject.toml): make mutate MODULE=lib/rnngrad/training/verdict.py [TESTS=...] [JOBS=2].
+# TESTS defaults to tests/unit/test_<module>.py (and test_<module>_*.py). mutmut runs in a
+# fresh copy, build/mutate/, with rnngrad/ at the top (it names mutants by path); prints the
+# score (killed / total) and the surviving mutants (`mutmut show NAME` there shows one).
+MODULE ?=
+TESTS ?= $(wildcard tests/unit/test_$(basename $(notdir $(MODULE))).py \
+  tests/unit/test_$(basename $(notdir $(MODULE)))_*.py)
+JOBS ?= $(shell nproc)
+MUTATE_DIR := build/mutate
+mutate: $(VENV)/.installed
+	@test -f "$(MODULE)" || { echo "usage: make mutate MODULE=lib/rnngrad/<layer>/<module>.py"; exit 2; }
+	@test -n "$(strip $(TESTS))" || { echo "no unit tests found for $(MODULE): give TESTS=..."; exit 2; }
+	rm -rf $(MUTATE_DIR) && mkdir -p $(MUTATE_DIR)/tests
+	cp -r lib/rnngrad $(MUTATE_DIR)/rnngrad
+	cp -r tests/conftest.py tests/unit $(MUTATE_DIR)/tests/
+	sed -e '/^\[tool\.mutmut\]$$/a only_mutate = ["$(patsubst lib/%,%,$(MODULE))"]' \
+	  -e '/^\[tool\.mutmut\]$$/a pytest_add_cli_args_test_selection = [$(foreach t,$(TESTS),"$(t)",)]' \
+	  pyproject.toml > $(MUTATE_DIR)/pyproject.toml
+	cd $(MUTATE_DIR) && $(abspath $(VENV))/bin/mutmut run --max-children $(JOBS)
+	cd $(MUTATE_DIR) && $(abspath $(VENV))/bin/mutmut export-cicd-stats >/dev/null
+	@$(PY) -c 'import json; s = json.load(open("$(MUTATE_DIR)/mutants/mutmut-cicd-stats.json")); \
+	  print("mutation score of $(MODULE): %(killed)d killed / %(total)d mutants (%(survived)d" \
+	  " survived, %(timeout)d timed out, %(no_tests)d untested)" % s)'
+	@echo "surviving mutants:" && cd $(MUTATE_DIR) && $(abspath $(VENV))/bin/mutmut results
 
 clean:
 	rm -rf book/_build

@@ -37,6 +37,10 @@ CASES = [
     ([400, 420, 440, 460, 480], [470, 490, 510, 530, 550], False, "A better"),
     # Medians differ a little, one outlier each way: inconclusive.
     ([400, 420, 440, 460, 2000], [380, 430, 450, 470, 100], False, INCONCLUSIVE),
+    # One outlier in seven seeds: a resample's median is the outlier only if four of its
+    # seven draws are (about 1 %), so A wins; resampling one seed instead of seven would
+    # draw the outlier 1 time in 7 and call it inconclusive.
+    ([0, 0, 0, 0, 0, 0, 10], [5] * 7, False, "A better"),
 ]
 
 
@@ -74,11 +78,36 @@ def test_spread_shows_median_range_and_successes():
     assert Spread.of([0.5, None, None, 0.7]).format(".1f") == "– (0.5–0.7), 2/4"
 
 
+def test_spread_of_an_even_number_of_runs_averages_the_middle_two():
+    """Ranked 1, 2, 3, failed: the median is (2 + 3) / 2; two runs: (1 + 4) / 2.
+    Catches: the upper (or lower) middle value taken for an even count, a wrong neighbour."""
+    assert Spread.of([3.0, 1.0, None, 2.0]).median == 2.5
+    assert Spread.of([4.0, 1.0]).median == 2.5
+
+
+def test_spread_formats_with_three_significant_digits_by_default():
+    """Catches: another default format (``.3G`` writes 1E-05), ``count=False`` ignored when
+    every run failed."""
+    assert Spread.of([1e-5, 2e-5]).format() == "1.5e-05 (1e-05–2e-05), 2/2"
+    assert str(Spread.of([123.456, 0.5])) == "62 (0.5–123), 2/2"
+    assert Spread.of([None, None]).format(count=False) == "– (failed)"
+
+
+def test_the_verdict_carries_both_groups_spreads():
+    """What a table prints next to the verdict. Catches: a verdict built without a spread."""
+    v = compare([1, 2, 3, 4, 5], [10, 11, None, 13, 14])
+    assert v.a == Spread.of([1, 2, 3, 4, 5]) and v.b == Spread.of([10, 11, None, 13, 14])
+    assert (v.a.median, v.b.median, v.b.succeeded) == (3, 13, 4)
+
+
 def test_bad_input_is_refused():
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match="^compare needs at least one outcome in each group$"):
         compare([], [1.0])
-    with pytest.raises(ValueError, match="level"):
-        compare([1.0], [2.0], level=1.5)
+    with pytest.raises(ValueError, match="^a spread needs at least one outcome$"):
+        Spread.of([])
+    for level in (1.5, 1.0, 0.0, -0.1):  # a level is a probability strictly between 0 and 1
+        with pytest.raises(ValueError, match="level"):
+            compare([1.0], [2.0], level=level)
 
 
 def _wrong_rule(a, b, higher_is_better):
