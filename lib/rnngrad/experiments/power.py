@@ -15,7 +15,7 @@ from ..training.verdict import compare
 
 
 @functools.lru_cache(maxsize=64)
-def power(n: int, effect: float, sims: int = 200, seed: int = 0, resamples: int = 500) -> float:
+def power(n: int, effect: float, sims: int = 100, seed: int = 0, resamples: int = 400) -> float:
     """The share of ``sims`` simulated studies (``n`` seeds a side, means ``effect`` SDs apart,
     the better group first) in which the verdict rule declares the better group better."""
     if not isinstance(n, int) or n < 1:
