@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..training.verdict import Spread, Verdict, compare
+from ..training.verdict import Spread, Verdict, compare, ranked_median
 from .power import detectable
 from .studies import Study
 
@@ -100,17 +100,11 @@ def compare_arms(
     finite = [x for x in xa + xb if x is not None and x == x and math.isfinite(x)]
     sd = statistics.stdev(finite) if len(finite) > 2 else math.nan
     n = min(len(xa), len(xb))
-    sign = -1 if (higher and by != "solved_at") else 1
-    ma, mb = _median_rank(xa), _median_rank(xb)
-    effect = sign * (mb - ma) if math.isfinite(ma) and math.isfinite(mb) else (
+    up = higher and by != "solved_at"  # medians in "lower is better" units, failures worst
+    ma, mb = ranked_median(xa, up), ranked_median(xb, up)
+    effect = mb - ma if math.isfinite(ma) and math.isfinite(mb) else (
         math.inf if math.isfinite(ma) else -math.inf if math.isfinite(mb) else 0.0)  # fmt: skip
     return Comparison(v, effect, v.interval, n, detectable(n) * sd)
-
-
-def _median_rank(values: list) -> float:
-    ranked = sorted(math.inf if (v is None or v != v) else v for v in values)
-    mid = len(ranked) // 2
-    return ranked[mid] if len(ranked) % 2 else (ranked[mid - 1] + ranked[mid]) / 2
 
 
 def curves(frame: pd.DataFrame, setting) -> dict[str, list[list[list[float]]]]:

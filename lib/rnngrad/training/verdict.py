@@ -50,6 +50,12 @@ def _ranked(values: Iterable[float | None], higher_is_better: bool) -> list[floa
     return out
 
 
+def ranked_median(values: Iterable[float | None], higher_is_better: bool = False) -> float:
+    """The median outcome in "lower is better" units, a failure (None or NaN) ranked worst
+    (+inf): the statistic the rule compares."""
+    return _median(_ranked(values, higher_is_better))
+
+
 def _median(values: Sequence[float]) -> float:
     """The median of numbers that may include +inf (failures); inf when most failed."""
     kept = sorted(values)
