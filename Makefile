@@ -13,7 +13,7 @@ APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recomm
 # The build shows no progress bars (they would print into the pages); readers get them.
 BUILD_ENV := TQDM_DISABLE=1 PYTHONHASHSEED=0
 
-.PHONY: setup sysdeps-browser sysdeps-tex book pdf test lint bench experiments mutate clean
+.PHONY: setup sysdeps-browser sysdeps-tex book pdf test test-gpu lint bench experiments mutate clean
 
 $(VENV)/.installed: requirements-dev.txt pyproject.toml
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -68,6 +68,11 @@ lint: setup
 
 test: setup sysdeps-browser sysdeps-tex lint book pdf
 	$(VENV)/bin/pytest -q -ra
+
+# The GPU path (cuDNN against the replay, training on the device, the device report), on a
+# machine with CUDA; tests/gpu is outside pytest's testpaths, so `make test` never collects it.
+test-gpu: setup
+	$(VENV)/bin/pytest -q -ra tests/gpu
 
 bench: setup
 	cd benchmarks && ../$(PY) book_cost.py && ../$(PY) train_step.py && ../$(PY) fused_vs_cells.py && ../$(PY) adding_t100.py && ../$(PY) sequence_length.py && ../$(PY) scan_vs_loop.py
