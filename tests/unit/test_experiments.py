@@ -172,7 +172,7 @@ def _frame(study, solved_steps):
     for arm in study.arms:
         for seed, step in zip(study.seeds, solved_steps[arm.label], strict=True):
             rows.append({"cell": arm.cell, "start": arm.start.label, "setting": 4, "seed": seed,
-                         "lr": 0.01, "params": 100, "solved_at": step,
+                         "lr": 0.01, "params": 100, "solved_at": step, "steps": 3000,
                          "final_metric": 0.005 if step else 0.16,
                          "curve": "[[2, 0.2], [6, 0.1]]"})  # fmt: skip
     return pd.DataFrame(rows).astype({"solved_at": float})

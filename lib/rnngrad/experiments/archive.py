@@ -114,27 +114,28 @@ class Reproduction:
     exact: bool  # same torch version and device type: the numbers must be identical
     stored: dict
     again: dict
+    every: int = 100  # the run's evaluation interval: the resolution of its step at the target
 
     @property
     def agrees(self) -> bool:
-        keys = ("final_metric", "steps_run", "diverged")
+        stored, again = self.stored, self.again
         if self.exact:
-            same = all(_same(self.stored[k], self.again[k]) for k in keys)
-            return same and json.loads(self.stored["curve"]) == json.loads(self.again["curve"])
-        solved = [not _missing(r["solved_at"]) for r in (self.stored, self.again)]
-        close = math.isclose(self.stored["final_metric"], self.again["final_metric"],
-                             rel_tol=0.1, abs_tol=0.01)  # fmt: skip
-        return (
-            solved[0] == solved[1]
-            and bool(self.stored["diverged"]) == bool(self.again["diverged"])
-            and close
-        )
+            keys = ("final_metric", "solved_at", "steps_run", "diverged")
+            same = all(_same(stored[k], again[k]) for k in keys)
+            return same and json.loads(stored["curve"]) == json.loads(again["curve"])
+        solved = [not _missing(r["solved_at"]) for r in (stored, again)]
+        if solved[0] != solved[1] or bool(stored["diverged"]) != bool(again["diverged"]):
+            return False
+        if solved[0] and abs(float(stored["solved_at"]) - float(again["solved_at"])) > self.every:
+            return False  # the verdicts compare this step: at most one evaluation apart
+        return math.isclose(stored["final_metric"], again["final_metric"], rel_tol=0.1)
 
 
 TOLERANCE = (
-    "identical final metric, steps run, divergence and curve when the torch version and device "
-    "type match the record's; otherwise the same outcome (reached the target or not, diverged "
-    "or not) and a final metric within 10 % or 0.01"
+    "identical final metric, step at the target, steps run, divergence and curve when the torch "
+    "version and device type match the record's; otherwise the same outcome (reached the target "
+    "or not, diverged or not), the step at the target within one evaluation interval, and a "
+    "final metric within 10 %"
 )
 
 
@@ -143,8 +144,8 @@ def _missing(value) -> bool:
 
 
 def _same(a, b) -> bool:
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
+    if _missing(a) or _missing(b):  # a stored NaN is a record's empty field ("never")
+        return _missing(a) and _missing(b)
     return str(a) == str(b) if isinstance(a, (bool, str)) or isinstance(b, (bool, str)) else a == b
 
 
@@ -169,7 +170,10 @@ def reproduce(study: Study, directory: Path | None = None) -> list[Reproduction]
         again = make_record(study.name, spec, model, history)
         record = by_hash[h]
         exact = record["torch"] == torch.__version__ and str(record["device"]).split()[0] == "cpu"
-        out.append(Reproduction(h, f"{arm.label}, {setting}, seed {seed}", exact, record, again))
+        every = spec.train.get("eval_every", 100)
+        out.append(
+            Reproduction(h, f"{arm.label}, {setting}, seed {seed}", exact, record, again, every)
+        )
     return out
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..training.verdict import Spread, Verdict, compare, ranked_median
 from .power import detectable
-from .studies import Study
+from .studies import Study, arm_label
 
 BUDGET_RULE = (
     "a setting's budget is at least three times the median step at which its best arm "
@@ -22,8 +22,8 @@ BUDGET_RULE = (
 
 
 def label(row) -> str:
-    """'LSTM, b_f = 1': an arm as tables name it."""
-    return f"{str(row['cell']).upper()}, {row['start']}"
+    """'LSTM, b_f = 1': an arm as tables name it (``studies.arm_label``)."""
+    return arm_label(str(row["cell"]), str(row["start"]))
 
 
 def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -41,19 +41,34 @@ def outcomes(frame: pd.DataFrame, arm: str, setting, by: str) -> list[float | No
     return [None if (by == "solved_at" and v != v) else v for v in values]
 
 
-def table(frame: pd.DataFrame, higher_is_better: bool = False) -> list[list[str]]:
-    """Rows of (setting, arm, parameters, learning rate, seeds at target, steps to the target,
-    final metric): medians with the range of the seeds in brackets."""
+def table(frame: pd.DataFrame) -> list[list[str]]:
+    """Rows of (setting, arm, parameters, learning rate, seeds at the target, steps to the
+    target, metric when stopped): medians with the range of the seeds in brackets; a seed that
+    never reached the target reads 'not within <its budget>'."""
     rows = []
     frame = with_labels(frame)
     for (setting, arm), runs in frame.groupby(["setting", "arm"], sort=False):
         steps = Spread.of(None if v != v else v for v in runs["solved_at"])
         final = Spread.of(runs["final_metric"])
+        never = f"not within {int(runs['steps'].max()):,}"
         rows.append([
             str(setting), arm, f"{int(runs['params'].iloc[0]):,}", f"{runs['lr'].iloc[0]:g}",
-            f"{steps.succeeded}/{steps.n}", steps.format(".0f", "never", count=False),
+            f"{steps.succeeded}/{steps.n}", steps.format(",.0f", never, count=False),
             final.format(".3g", "diverged", count=False),
         ])  # fmt: skip
+    return rows
+
+
+def pilot_table(frame: pd.DataFrame) -> list[list[str]]:
+    """The learning-rate pilot per arm and rate: (arm, learning rate, seeds at the target,
+    median step at the target, median final metric)."""
+    rows = []
+    frame = with_labels(frame)
+    for (arm, lr), runs in frame.groupby(["arm", "lr"], sort=False):
+        solved = runs["solved_at"].dropna()
+        step = f"{statistics.median(solved):,.0f}" if len(solved) else "–"
+        rows.append([arm, f"{lr:g}", f"{len(solved)}/{len(runs)}", step,
+                     f"{statistics.median(runs['final_metric'].dropna()):.3g}"])  # fmt: skip
     return rows
 
 
@@ -70,25 +85,31 @@ class Comparison:
     n: int
     detectable: float
 
-    def words(self, fmt: str = ".3g", unit: str = "") -> str:
-        """E.g. 'LSTM, b_f = 1 better: difference of medians 1,200 steps (95 % interval 800 to
-        unbounded), 8 seeds each'; where the rule cannot decide, what it could have found."""
+    def words(self, fmt: str = ".3g", unit: str = "", resolution: float = 0.0) -> str:
+        """The verdict with its effect, e.g. 'LSTM, b_f = 1 better: difference of medians 250
+        steps (95 % interval 100 to 350), 8 seeds each'. ``resolution``: the finest difference
+        the outcome can show (the evaluation interval, for steps to a target)."""
         a, b = self.verdict.names
         unit = f" {unit}" if unit else ""
-
-        def value(v: float) -> str:
-            return "unbounded" if math.isinf(v) else format(v, fmt)
-
-        if math.isinf(self.effect):  # the median seed of one arm never succeeded
-            effect = f"{b if self.effect > 0 else a}'s median seed never reached the target"
+        low, high = self.interval
+        if math.isinf(low) and math.isinf(high) and low == high:
+            loser = b if low > 0 else a  # every resample: that arm's median seed failed
+            effect = (f"in every resample {loser}'s median seed never reached the target, so "
+                      "the difference is censored at the budget")  # fmt: skip
+        elif low == high == 0:
+            effect = "every resample gave the two arms the same median"
         else:
-            effect = f"difference of medians {format(self.effect, fmt)}{unit}"
-        low, high = (value(v) for v in self.interval)
-        base = f"{self.verdict}: {effect} (95 % interval {low} to {high}), {self.n} seeds each"
+            shown = "unbounded" if math.isinf(self.effect) else f"{format(self.effect, fmt)}{unit}"
+            ends = ["unbounded" if math.isinf(v) else format(v, fmt) for v in (low, high)]
+            effect = f"difference of medians {shown} (95 % interval {ends[0]} to {ends[1]})"
+        base = f"{self.verdict}: {effect}, {self.n} seeds each"
         if self.verdict.conclusive or not math.isfinite(self.detectable):
             return base
-        return base + (f"; at this seed count the rule would find a difference of "
-                       f"{format(self.detectable, fmt)}{unit} 80 % of the time")  # fmt: skip
+        if self.detectable < resolution:
+            return base + (f"; the outcome is measured only every {format(resolution, fmt)}"
+                           f"{unit}, coarser than any difference the seeds could resolve")  # fmt: skip
+        return base + (f"; a true difference of {format(self.detectable, fmt)}{unit} would be "
+                       "found 4 times in 5 at this seed count, smaller ones are easily missed")  # fmt: skip
 
 
 def compare_arms(
