@@ -81,15 +81,24 @@ def test_a_tampered_record_fails_the_reproduction(tmp_path):
     final metric edited by hand."""
     study = _tiny()
     _run_all(study, tmp_path)
-    (ok,) = archive.reproduce(study, tmp_path)
-    assert ok.exact and ok.agrees
-    path = tmp_path / "tiny.csv"
-    frame = pd.read_csv(path)
-    row = frame.index[frame["spec_hash"] == ok.spec_hash][0]
-    frame.loc[row, "final_metric"] = frame.loc[row, "final_metric"] * 0.5
-    frame.to_csv(path, index=False)
-    (bad,) = archive.reproduce(study, tmp_path)
-    assert not bad.agrees
+    pilot, ok = archive.reproduce(study, tmp_path)
+    assert ok.exact and ok.agrees and pilot.agrees and pilot.label.startswith("pilot")
+    for name, which in (("tiny.csv", ok), ("tiny-lr.csv", pilot)):
+        path = tmp_path / name
+        frame = pd.read_csv(path)
+        row = frame.index[frame["spec_hash"] == which.spec_hash][0]
+        frame.loc[row, "final_metric"] = frame.loc[row, "final_metric"] * 0.5
+        frame.to_csv(path, index=False)
+    assert not any(r.agrees for r in archive.reproduce(study, tmp_path))
+
+
+def test_a_study_with_only_its_pilot_stored_checks_a_pilot_run(tmp_path):
+    """Catches: a reproduction that demands main runs before any exist (a committed pilot
+    would fail CI) or that then checks nothing."""
+    study = _tiny()
+    archive.run_study(study, "pilot", directory=tmp_path, workers=1, progress=False)
+    (pilot,) = archive.reproduce(study, tmp_path)
+    assert pilot.exact and pilot.agrees
 
 
 def test_the_learning_rate_rule_prefers_solving_then_speed():
@@ -137,6 +146,18 @@ def test_named_starts_set_the_bias_they_name(start, cell, check):
     model = make_model(cell, AddingProblem(4), 4, seed=0)
     start(model, None, 0)
     torch.testing.assert_close(check(model), torch.full((4,), start.value))
+
+
+def test_chrono_without_a_value_takes_t_max_from_the_setting():
+    """Catches: a chrono start that ignores the run's length (every T would get one T_max):
+    its memory times 1 + u, u ~ U[1, T_max - 1], must stay below T_max = the setting."""
+    for T in (5, 200):
+        model = make_model("lstm", AddingProblem(T), 64, seed=0)
+        Start("chrono")(model, T, 0)
+        b_f = model.rnn.bias_ih_l0[64:128] + model.rnn.bias_hh_l0[64:128]
+        times = 1 / (1 - torch.sigmoid(b_f.double()))
+        assert times.min() >= 2 - 1e-6 and times.max() <= T + 1e-6 and times.max() > T / 2
+    assert Start("chrono").label == "chrono (T_max = T)"
 
 
 def test_orthogonal_and_chrono_starts():

@@ -149,31 +149,48 @@ def _same(a, b) -> bool:
     return str(a) == str(b) if isinstance(a, (bool, str)) or isinstance(b, (bool, str)) else a == b
 
 
-def reproduce(study: Study, directory: Path | None = None) -> list[Reproduction]:
-    """Re-run the study's CI sample (``study.reproduce``: arm, setting, seed), each for its
-    full budget on this machine's CPU, and compare it with its stored record."""
-    stored = read(study.name, directory)
-    by_hash = {row["spec_hash"]: row for row in stored.to_dict("records")}
+def _sample(study: Study, directory: Path | None) -> list[tuple[str, RunSpec, str]]:
+    """The runs ``reproduce`` re-runs, as (file, spec, label): the study's ``reproduce`` list
+    from the main runs, and one pilot run (the first sample arm at the learning rate the pilot
+    chose for it, on the first pilot seed), so the runs that chose the learning rates are
+    checked too. While the main part is not stored, only the pilot's run."""
     lrs = choose_lrs(study, read(study.pilot_name, directory))
+    first = study.arms[study.reproduce[0][0]]
+    lr = lrs.get(first.label, study.lrs[0])
+    pilot = next(s for s in study.pilot_specs() if _is(s, first) and s.train["lr"] == lr
+                 and s.seed == study.pilot_seeds[0])  # fmt: skip
+    out = [(study.pilot_name, pilot, f"pilot: {first.label}, lr {lr:g}, seed {pilot.seed}")]
+    if read(study.name, directory).empty:
+        return out
     declared = study.main_specs(lrs)
-    out = []
     for arm_index, setting, seed in study.reproduce:
         arm = study.arms[arm_index]
-        spec = next(s for s in declared if s.cell == arm.cell and s.setting == setting
-                    and s.seed == seed and (s.start or None) == (None if arm.start.kind == "default" else arm.start))  # fmt: skip
+        spec = next(s for s in declared if _is(s, arm) and s.setting == setting and s.seed == seed)
+        out.append((study.name, spec, f"{arm.label}, {setting}, seed {seed}"))
+    return out
+
+
+def _is(spec: RunSpec, arm) -> bool:
+    return spec.cell == arm.cell and (spec.start or None) == (
+        None if arm.start.kind == "default" else arm.start
+    )
+
+
+def reproduce(study: Study, directory: Path | None = None) -> list[Reproduction]:
+    """Re-run the study's CI sample (``_sample``), each run for its full budget on this
+    machine's CPU, and compare it with its stored record."""
+    out = []
+    for name, spec, label in _sample(study, directory):
+        by_hash = {row["spec_hash"]: row for row in read(name, directory).to_dict("records")}
         h = spec_hash(spec)
         if h not in by_hash:
-            raise ValueError(
-                f"{study.name}: the sample run {arm.label}, {setting}, seed {seed} is not stored"
-            )
+            raise ValueError(f"{name}: the sample run {label} is not stored")
         model, history = execute(spec)
-        again = make_record(study.name, spec, model, history)
+        again = make_record(name, spec, model, history)
         record = by_hash[h]
         exact = record["torch"] == torch.__version__ and str(record["device"]).split()[0] == "cpu"
         every = spec.train.get("eval_every", 100)
-        out.append(
-            Reproduction(h, f"{arm.label}, {setting}, seed {seed}", exact, record, again, every)
-        )
+        out.append(Reproduction(h, label, exact, record, again, every))
     return out
 
 

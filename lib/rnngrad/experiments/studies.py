@@ -131,7 +131,7 @@ def choose_lrs(study: Study, pilot: pd.DataFrame) -> dict[str, float]:
 
 # -- Part III: the benchmark ------------------------------------------------------------------
 
-ADDING_ARMS = (
+BENCHMARK_ARMS = (
     Arm("rnn"),  # PyTorch's default start: the default row
     Arm("rnn", Start("orthogonal", 1.0)),
     Arm("irnn"),  # ReLU, W_hh = I (Le et al., 2015)
@@ -139,7 +139,12 @@ ADDING_ARMS = (
     Arm("lstm", Start("forget_bias", 1.0)),
     Arm("gru"),
     Arm("gru", Start("update_bias", 1.0)),
+    # chapter 6's starts, added after the first seven ran (appended: the indices above hold)
+    Arm("lstm", Start("forget_bias", 0.0)),  # the mean of PyTorch's default, exactly
 )
+# the adding problem and the copy task also start an LSTM by chrono with T_max = the length
+# (Tallec & Ollivier, 2018); agreement's distances vary within a setting, so it has no T_max
+ADDING_ARMS = (*BENCHMARK_ARMS, Arm("lstm", Start("chrono")))
 
 ADDING = Study(
     name="adding",
@@ -177,7 +182,7 @@ AGREEMENT = Study(
     chapter=5,
     task=lambda clauses: AgreementTask(clauses),
     settings=(2, 8, 24),
-    arms=ADDING_ARMS,
+    arms=BENCHMARK_ARMS,
     budget=lambda clauses: 4000,
     train={"batch_size": 64, "clip": 1.0, "eval_every": 100, "eval_batch": 512, "target": 0.95},
     pilot_setting=8,
@@ -185,4 +190,57 @@ AGREEMENT = Study(
     reproduce=((4, 2, 0),),
 )
 
-STUDIES = {s.name: s for s in (ADDING, COPY, AGREEMENT)}
+
+# -- Part III: initialisation and clipping -----------------------------------------------------
+
+STARTS = Study(
+    name="starts",
+    title="Plain RNN starts on short adding problems, T = 10, 20 and 40",
+    chapter=6,
+    task=AddingProblem,
+    settings=(10, 20, 40),
+    arms=(
+        Arm("rnn"),
+        Arm("rnn", Start("orthogonal", 0.5)),  # every singular value below 1: vanishing
+        Arm("rnn", Start("orthogonal", 1.0)),  # at the edge
+        Arm("rnn", Start("orthogonal", 2.0)),  # above: the forward pass saturates (chapter 2)
+        Arm("irnn"),
+    ),
+    budget=lambda T: 4000,
+    train={"batch_size": 64, "clip": 1.0, "eval_every": 100, "eval_batch": 512, "target": 0.01},
+    lrs=(1e-3, 3e-3, 1e-2, 3e-2),
+    pilot_setting=20,
+    pilot_budget=2000,
+    reproduce=((4, 10, 0), (3, 10, 0)),
+)
+
+
+def _exploding(clip: float | None) -> Study:
+    """Chapter 7's study: plain SGD (as Pascanu et al., 2013, introduced clipping for), from
+    starts whose gradients explode, with the gradient's norm clipped at ``clip`` or not at all.
+    Declared twice with everything else equal, so each clip gets its own learning rate."""
+    return Study(
+        name="sgd-clipped" if clip else "sgd-unclipped",
+        title=f"SGD on the adding problem at T = 20 and 50, {f'clipped at {clip:g}' if clip else 'unclipped'}",
+        chapter=7,
+        task=AddingProblem,
+        settings=(20, 50),
+        arms=(
+            Arm("rnn", Start("orthogonal", 1.0)),
+            Arm("rnn", Start("orthogonal", 2.0)),  # explodes from the first step
+            Arm("lstm", Start("forget_bias", 1.0)),
+        ),
+        budget=lambda T: {20: 4000, 50: 8000}[T],
+        train={"optimizer": "sgd", "batch_size": 64, "clip": clip, "eval_every": 100,
+               "eval_batch": 512, "target": 0.01},  # fmt: skip
+        lrs=(0.01, 0.03, 0.1, 0.3, 1.0),
+        pilot_setting=20,
+        pilot_budget=2000,
+        reproduce=((0, 20, 0),),
+    )
+
+
+CLIPPED, UNCLIPPED = _exploding(1.0), _exploding(None)
+
+# the order make_experiments runs them in when no study is named
+STUDIES = {s.name: s for s in (ADDING, STARTS, UNCLIPPED, CLIPPED, COPY, AGREEMENT)}

@@ -7,7 +7,8 @@ built by ``make_model``. The kinds:
 * ``default``      PyTorch's own start, left as built (a study's "default" row);
 * ``forget_bias``  an LSTM's forget-gate bias set to ``value`` (Gers et al., 2000; 1 in
                    Jozefowicz et al., 2015);
-* ``chrono``       an LSTM's chrono start with T_max = ``value`` (Tallec & Ollivier, 2018);
+* ``chrono``       an LSTM's chrono start with T_max = ``value`` (Tallec & Ollivier, 2018), or
+                   with no value T_max = the run's setting (a study over lengths T: T_max = T);
 * ``update_bias``  a GRU's update-gate bias set to ``value`` (PyTorch's convention: z keeps
                    the old state);
 * ``orthogonal``   a tanh RNN's W_hh a random orthogonal matrix times ``value`` (every
@@ -48,6 +49,8 @@ class Start:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown start {self.kind!r}; expected one of {sorted(KINDS)}")
+        if self.kind == "chrono" and self.value is None:
+            return  # T_max = the setting: the length of the run's sequences
         if (self.value is None) != (self.kind == "default"):
             raise ValueError(
                 f"start {self.kind!r} takes {'no value' if self.kind == 'default' else 'a value'}"
@@ -58,6 +61,8 @@ class Start:
         """How a table names it: 'default', 'b_f = 1', 'chrono (T_max = 100)', 'sigma = 1'."""
         if self.kind == "default":
             return "default"
+        if self.value is None:
+            return "chrono (T_max = T)"
         v = f"{self.value:g}"
         return {
             "forget_bias": f"b_f = {v}",
@@ -79,7 +84,8 @@ class Start:
             elif self.kind == "update_bias":
                 set_update_bias_(rnn, self.value)
             elif self.kind == "chrono":
-                chrono_init_(rnn, int(self.value), generator=torch.Generator().manual_seed(seed))
+                t_max = int(setting if self.value is None else self.value)
+                chrono_init_(rnn, t_max, generator=torch.Generator().manual_seed(seed))
             else:
                 g = torch.Generator().manual_seed(seed)
                 set_recurrent_singular_values_(rnn, self.value, generator=g)
