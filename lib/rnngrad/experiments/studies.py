@@ -231,8 +231,14 @@ def _exploding(clip: float | None) -> Study:
             Arm("lstm", Start("forget_bias", 1.0)),
         ),
         budget=lambda T: {20: 4000, 50: 8000}[T],
-        train={"optimizer": "sgd", "batch_size": 64, "clip": clip, "eval_every": 100,
-               "eval_batch": 512, "target": 0.01},  # fmt: skip
+        train={
+            "optimizer": "sgd",
+            "batch_size": 64,
+            "clip": clip,
+            "eval_every": 100,
+            "eval_batch": 512,
+            "target": 0.01,
+        },  # fmt: skip
         lrs=(0.01, 0.03, 0.1, 0.3, 1.0),
         pilot_setting=20,
         pilot_budget=2000,
