@@ -155,13 +155,35 @@ def budget_check(study: Study, frame: pd.DataFrame) -> dict:
     return out
 
 
-def complete_settings(study: Study, frame: pd.DataFrame) -> list:
-    """The settings at which every arm has a stored run for every seed (shortest first): a
-    table or verdict shows only these, never an arm with seeds missing."""
+def complete_settings(study: Study, frame: pd.DataFrame, arms: list[str] | None = None) -> list:
+    """The settings at which every arm (of ``arms``, labels, if given) has a stored run for
+    every seed (shortest first): a table or verdict shows only these, never an arm with seeds
+    missing."""
     frame = with_labels(frame)
+    labels = [arm.label for arm in study.arms] if arms is None else list(arms)
+    unknown = sorted(set(labels) - {arm.label for arm in study.arms})
+    if unknown:
+        raise ValueError(f"{study.name} has no arm {unknown}; its arms: {[a.label for a in study.arms]}")
     done = []
     for setting in study.settings:
         mine = frame[frame["setting"].eq(setting)]
-        if all(len(mine[mine["arm"].eq(arm.label)]) >= len(study.seeds) for arm in study.arms):
+        if all(len(mine[mine["arm"].eq(arm)]) >= len(study.seeds) for arm in labels):
             done.append(setting)
     return done
+
+
+def across(comparisons: dict, name: str = "T") -> str:
+    """One sentence for one pair of arms compared at several settings ({setting:
+    Comparison}), grouped by outcome: 'LSTM, b_f = 1 better at T = 100 and 200; inconclusive
+    at T = 50'. Empty settings give 'not compared yet (no setting has all its runs stored)'."""
+    if not comparisons:
+        return "not compared yet (no setting has all its runs stored)"
+    groups: dict[str, list] = {}
+    for setting, c in comparisons.items():
+        groups.setdefault(str(c.verdict), []).append(setting)
+
+    def at(settings):
+        *rest, last = [str(s) for s in settings]
+        return f"{name} = " + (f"{', '.join(rest)} and {last}" if rest else last)
+
+    return "; ".join(f"{word} at {at(settings)}" for word, settings in groups.items())
