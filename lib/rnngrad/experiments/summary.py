@@ -163,7 +163,9 @@ def complete_settings(study: Study, frame: pd.DataFrame, arms: list[str] | None 
     labels = [arm.label for arm in study.arms] if arms is None else list(arms)
     unknown = sorted(set(labels) - {arm.label for arm in study.arms})
     if unknown:
-        raise ValueError(f"{study.name} has no arm {unknown}; its arms: {[a.label for a in study.arms]}")
+        raise ValueError(
+            f"{study.name} has no arm {unknown}; its arms: {[a.label for a in study.arms]}"
+        )
     done = []
     for setting in study.settings:
         mine = frame[frame["setting"].eq(setting)]
