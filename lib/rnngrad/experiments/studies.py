@@ -170,7 +170,9 @@ COPY = Study(
     settings=(50, 100),
     arms=ADDING_ARMS,
     budget=lambda gap: {50: 6000, 100: 10000}[gap],
-    train={"batch_size": 64, "clip": 1.0, "eval_every": 100, "eval_batch": 512},
+    # solved: a held-out cross-entropy of 0.01 nats a step, 3 % of the memoryless baseline at
+    # gap 50 and 6 % at gap 100 (the symbols replayed almost without error)
+    train={"batch_size": 64, "clip": 1.0, "eval_every": 100, "eval_batch": 512, "target": 0.01},
     pilot_setting=50,
     pilot_budget=3000,
     reproduce=((4, 50, 0),),
