@@ -45,14 +45,21 @@ book/_build/.lib-stamp: $(LIB_SOURCES)
 
 # The HTML book is rebuilt only when a source changed (a warm `make book` does nothing);
 # a rebuild renders every page (--all), executing only the chapters the cache lacks.
-BOOK_SOURCES := $(shell find book -path book/_build -prune -o -type f -print) $(LIB_SOURCES)
+# A new record in results/ changes no notebook's code: forget the pages that read the archive.
+RESULTS := $(wildcard results/*.csv)
+
+book/_build/.results-stamp: $(RESULTS) | book/_build/.lib-stamp
+	$(PY) scripts/uncache_archive_readers.py book/_build/.jupyter_cache book
+	touch $@
+
+BOOK_SOURCES := $(shell find book -path book/_build -prune -o -type f -print) $(LIB_SOURCES) $(RESULTS)
 
 book/_build/.book-stamp: $(BOOK_SOURCES)
 	$(BUILD_ENV) $(JB) build --all -W -n --keep-going book/
 	cd benchmarks && ../$(PY) book_cost.py --record  # the unit, in the run that executed the chapters
 	touch $@
 
-book: setup book/_build/.lib-stamp book/_build/.book-stamp
+book: setup book/_build/.lib-stamp book/_build/.results-stamp book/_build/.book-stamp
 
 pdf: setup sysdeps-tex
 	$(BUILD_ENV) $(JB) build --builder pdflatex -n --keep-going book/
