@@ -194,7 +194,7 @@ def _frame(study, solved_steps):
         for seed, step in zip(study.seeds, solved_steps[arm.label], strict=True):
             rows.append({"cell": arm.cell, "start": arm.start.label, "setting": 4, "seed": seed,
                          "lr": 0.01, "params": 100, "solved_at": step, "steps": 3000,
-                         "final_metric": 0.005 if step else 0.16,
+                         "final_metric": 0.005 if step else 0.16, "diverged": False,
                          "curve": "[[2, 0.2], [6, 0.1]]"})  # fmt: skip
     return pd.DataFrame(rows).astype({"solved_at": float})
 
@@ -213,7 +213,23 @@ def test_summaries_compare_complete_arms_and_check_the_budget():
     assert c.verdict.winner == "LSTM, b_f = 1" and c.effect == pytest.approx(990 - 107.5)
     rows = summary.table(frame)
     assert rows[0][:5] == ["4", "LSTM, default", "100", "0.01", "5/6"]
+    assert rows[0][-1] == "1 of 1" and rows[1][-1] == "–"  # its failed seed fell 0.2 -> 0.1
     check = summary.budget_check(study, frame)[4]
     assert check["arm"] == "LSTM, b_f = 1" and check["met"]  # 3 x 107.5 <= 3000
     tight = summary.budget_check(_tiny(seeds=tuple(range(6)), budget=lambda T: 300), frame)
     assert not tight[4]["met"]
+
+
+def test_still_improving_looks_at_the_last_quarter_only():
+    """Catches: a rule that compares the end with the start (a run that fell early and then
+    sat flat would count as improving) or ignores that accuracy rises."""
+    from rnngrad.experiments.summary import still_improving
+
+    steps = range(100, 4100, 100)
+    flat_after_early_drop = [[s, 0.5 if s < 500 else 0.16] for s in steps]
+    falling_late = [[s, 0.16 if s < 3500 else 0.08] for s in steps]
+    assert not still_improving(flat_after_early_drop)
+    assert still_improving(falling_late)
+    rising_accuracy = [[s, 0.5 if s < 3500 else 0.8] for s in steps]
+    assert still_improving(rising_accuracy, higher=True)
+    assert not still_improving(rising_accuracy, higher=False)

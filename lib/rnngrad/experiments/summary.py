@@ -41,20 +41,43 @@ def outcomes(frame: pd.DataFrame, arm: str, setting, by: str) -> list[float | No
     return [None if (by == "solved_at" and v != v) else v for v in values]
 
 
-def table(frame: pd.DataFrame) -> list[list[str]]:
+IMPROVING_RULE = (
+    "a seed that did not reach the target is still improving when its held-out loss (for an "
+    "accuracy, the error 1 - accuracy) at its last evaluation is below 0.9 times its loss "
+    "three quarters of the way through its steps"
+)
+
+
+def still_improving(curve: list[list[float]], higher: bool = False) -> bool:
+    """``IMPROVING_RULE`` for one seed's stored curve ``[[step, metric], ...]``."""
+    if len(curve) < 2:
+        return False
+    steps = [s for s, _ in curve]
+    loss = [(1 - m) if higher else m for _, m in curve]
+    at = steps[-1] * 3 / 4
+    earlier = loss[max(i for i, s in enumerate(steps) if s <= at)] if steps[0] <= at else loss[0]
+    return loss[-1] < 0.9 * earlier
+
+
+def table(frame: pd.DataFrame, higher: bool = False) -> list[list[str]]:
     """Rows of (setting, arm, parameters, learning rate, seeds at the target, steps to the
-    target, metric when stopped): medians with the range of the seeds in brackets; a seed that
-    never reached the target reads 'not within <its budget>'."""
+    target, metric when stopped, unsolved seeds still improving): medians with the range of
+    the seeds in brackets; a seed that never reached the target reads 'not within <its
+    budget>'; the last column counts the seeds that failed yet were still improving when
+    their budget ended (``IMPROVING_RULE``: a longer budget might have changed their row)."""
     rows = []
     frame = with_labels(frame)
     for (setting, arm), runs in frame.groupby(["setting", "arm"], sort=False):
         steps = Spread.of(None if v != v else v for v in runs["solved_at"])
         final = Spread.of(runs["final_metric"])
         never = f"not within {int(runs['steps'].max()):,}"
+        unsolved = runs[runs["solved_at"].isna() & ~runs["diverged"].astype(bool)]
+        improving = sum(still_improving(json.loads(c), higher) for c in unsolved["curve"])
         rows.append([
             str(setting), arm, f"{int(runs['params'].iloc[0]):,}", f"{runs['lr'].iloc[0]:g}",
             f"{steps.succeeded}/{steps.n}", steps.format(",.0f", never, count=False),
             final.format(".3g", "diverged", count=False),
+            f"{improving} of {len(unsolved)}" if len(unsolved) else "–",
         ])  # fmt: skip
     return rows
 
