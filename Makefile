@@ -82,7 +82,7 @@ test-gpu: setup
 	$(VENV)/bin/pytest -q -ra tests/gpu
 
 bench: setup
-	cd benchmarks && ../$(PY) book_cost.py && ../$(PY) train_step.py && ../$(PY) fused_vs_cells.py && ../$(PY) adding_t100.py && ../$(PY) sequence_length.py && ../$(PY) scan_vs_loop.py
+	cd benchmarks && ../$(PY) book_cost.py && ../$(PY) train_step.py && ../$(PY) fused_vs_cells.py && ../$(PY) adding_t100.py && ../$(PY) sequence_length.py && ../$(PY) scan_vs_loop.py && ../$(PY) batched_seeds.py
 
 # The studies behind the verdicts, outside the build: resumable, one thread per worker.
 STUDY ?=
