@@ -35,7 +35,7 @@ from common import best_seconds
 
 import rnngrad
 
-CHAPTER_BUDGET, BOOK_BUDGET = 4_000, 30_000
+CHAPTER_BUDGET, BOOK_BUDGET = 3_000, 15_000  # the project's budget: a chapter, the cold book
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "book" / "_build" / ".jupyter_cache" / "global.db"
 UNITS = ROOT / "book" / "_build" / "reference_steps.json"
