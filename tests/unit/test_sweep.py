@@ -272,8 +272,8 @@ def test_book_cost_reads_the_execution_cache_and_flags_the_budget(tmp_path):
     ]
     assert book_cost.report({"05_benchmarks": 60.0}, unit=0.02)[1]
     assert book_cost.cached_seconds(tmp_path / "missing.db") == {}
-    # each chapter's own unit: 100 s at 25 ms is 4,000 units, within budget
-    assert book_cost.report(seconds, unit={"05_benchmarks": 0.02, "06_initialisation": 0.025})[1]
+    # each chapter's own unit: 100 s at 40 ms is 2,500 units, within budget
+    assert book_cost.report(seconds, unit={"05_benchmarks": 0.02, "06_initialisation": 0.04})[1]
 
 
 def test_book_cost_pairs_each_chapter_with_the_unit_of_its_own_build(tmp_path):
