@@ -47,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--scheduler", default=None, help="a Dask scheduler's address")
     parser.add_argument("--status", action="store_true", help="report and run nothing")
+    parser.add_argument(
+        "--prune-stale",
+        action="store_true",
+        help="before a study's main runs, remove its records that no spec declares any more "
+        "(after a pilot chose another learning rate; git keeps them)",
+    )
     args = parser.parse_args(argv)  # fmt: skip
     names = args.study or list(experiments.STUDIES)
     client = None
@@ -61,10 +67,18 @@ def main(argv: list[str] | None = None) -> int:
                 parts = ("pilot", "main") if args.part == "all" else (args.part,)
                 for part in parts:
                     begun = time.perf_counter()
+                    if part == "main" and args.prune_stale:
+                        gone = experiments.archive.prune_stale(study)
+                        print(f"{name}: {gone} stale records removed")
+                    ran = 0
                     try:
-                        ran = experiments.run_study(study, part, start=args.slice[0],
-                                                  stop=args.slice[1], workers=args.workers,
-                                                  backend=args.backend)  # fmt: skip
+                        while True:  # a pilot's widened grid asks for more runs once these end
+                            more = experiments.run_study(study, part, start=args.slice[0],
+                                                         stop=args.slice[1], workers=args.workers,
+                                                         backend=args.backend)  # fmt: skip
+                            ran += more
+                            if part != "pilot" or not more:
+                                break
                     except ValueError as err:  # the main part before its pilot is complete
                         print(f"{name} {part}: {err}")
                         continue

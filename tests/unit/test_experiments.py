@@ -233,3 +233,44 @@ def test_still_improving_looks_at_the_last_quarter_only():
     rising_accuracy = [[s, 0.5 if s < 3500 else 0.8] for s in steps]
     assert still_improving(rising_accuracy, higher=True)
     assert not still_improving(rising_accuracy, higher=False)
+
+
+def _pilot_rows(study, outcomes):
+    """Pilot records: ``outcomes[lr]`` = (step or None) for every arm and pilot seed."""
+    return pd.DataFrame([
+        {"cell": arm.cell, "start": arm.start.label, "lr": lr, "seed": seed,
+         "solved_at": step, "final_metric": 0.005 if step else 0.16}
+        for lr, step in outcomes.items() for arm in study.arms for seed in study.pilot_seeds
+    ]).astype({"solved_at": float})  # fmt: skip
+
+
+def test_the_grid_widens_past_an_edge_only_on_a_real_signal():
+    """Catches: a rule that keeps a rate the grid cut short (chosen at the edge where it
+    solved fastest), or one that widens where nothing ever solved (no signal to follow)."""
+    from rnngrad.experiments.studies import lr_grid
+
+    study = _tiny(lrs=(1e-3, 1e-2))
+    arm = study.arms[0]
+    fastest_at_top = _pilot_rows(study, {1e-3: 300, 1e-2: 100})
+    assert lr_grid(study, arm, fastest_at_top) == [1e-3, 1e-2, 3e-2]
+    assert choose_lrs(study, fastest_at_top) == {}  # 3e-2 not run yet: nothing chosen
+    slower_beyond = _pilot_rows(study, {1e-3: 300, 1e-2: 100, 3e-2: 200})
+    assert lr_grid(study, arm, slower_beyond) == [1e-3, 1e-2, 3e-2]
+    assert set(choose_lrs(study, slower_beyond).values()) == {1e-2}  # interior now
+    never = _pilot_rows(study, {1e-3: None, 1e-2: None})
+    assert lr_grid(study, arm, never) == [1e-3, 1e-2]
+    assert set(choose_lrs(study, never).values()) == {1e-3}  # ties: the smaller rate
+
+
+def test_pruning_removes_only_the_records_no_spec_declares(tmp_path):
+    """Catches: a prune that drops current records with the stale ones, or rewrites the
+    kept rows differently (a diff on every line)."""
+    study = _tiny()
+    _run_all(study, tmp_path)
+    path = tmp_path / "tiny.csv"
+    before = path.read_text()
+    assert archive.prune_stale(study, tmp_path) == 0 and path.read_text() == before
+    changed = _tiny(budget=lambda T: 8)
+    assert archive.prune_stale(changed, tmp_path) == 4
+    assert experiments.read("tiny", tmp_path).empty
+    assert len(experiments.read("tiny-lr", tmp_path)) == 4  # the pilot is still current

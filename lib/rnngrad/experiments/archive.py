@@ -23,7 +23,7 @@ import torch
 
 from ..training import runner
 from ..training.spec import RunSpec, execute
-from .store import append, commit, make_record, read, spec_hash
+from .store import append, commit, make_record, read, results_dir, spec_hash
 from .studies import STUDIES, Study, choose_lrs
 
 PARTS = ("pilot", "main")
@@ -44,7 +44,7 @@ def file_of(study: Study, part: str) -> str:
 def specs(study: Study, part: str, directory: Path | None = None) -> list[RunSpec]:
     """The runs ``part`` of ``study`` declares (the main part needs a complete pilot)."""
     if part == "pilot":
-        return study.pilot_specs()
+        return study.pilot_specs(read(study.pilot_name, directory))
     file_of(study, part)
     return study.main_specs(choose_lrs(study, read(study.pilot_name, directory)))
 
@@ -80,6 +80,26 @@ def status(study: Study, directory: Path | None = None) -> list[Status]:
                    len(hashes - declared))
         )  # fmt: skip
     return out
+
+
+def prune_stale(study: Study, directory: Path | None = None) -> int:
+    """Remove the stored records of ``study`` that none of its declared specs has any more
+    (e.g. after its pilot chose another learning rate); returns how many. A part whose specs
+    cannot be declared yet (the main part while its pilot is incomplete) is left alone."""
+    gone = 0
+    for part in PARTS:
+        try:
+            declared = {spec_hash(s) for s in specs(study, part, directory)}
+        except ValueError:
+            continue
+        frame = read(file_of(study, part), directory)
+        keep = frame["spec_hash"].isin(declared)
+        if not keep.all():
+            path = (directory or results_dir()) / f"{file_of(study, part)}.csv"
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False)  # rewrite rows verbatim
+            raw[raw["spec_hash"].isin(declared)].to_csv(path, index=False, lineterminator="\r\n")
+            gone += int((~keep).sum())
+    return gone
 
 
 def run_study(
@@ -154,10 +174,11 @@ def _sample(study: Study, directory: Path | None) -> list[tuple[str, RunSpec, st
     from the main runs, and one pilot run (the first sample arm at the learning rate the pilot
     chose for it, on the first pilot seed), so the runs that chose the learning rates are
     checked too. While the main part is not stored, only the pilot's run."""
-    lrs = choose_lrs(study, read(study.pilot_name, directory))
+    records = read(study.pilot_name, directory)
+    lrs = choose_lrs(study, records)
     first = study.arms[study.reproduce[0][0]]
     lr = lrs.get(first.label, study.lrs[0])
-    pilot = next(s for s in study.pilot_specs() if _is(s, first) and s.train["lr"] == lr
+    pilot = next(s for s in study.pilot_specs(records) if _is(s, first) and s.train["lr"] == lr
                  and s.seed == study.pilot_seeds[0])  # fmt: skip
     out = [(study.pilot_name, pilot, f"pilot: {first.label}, lr {lr:g}, seed {pilot.seed}")]
     if read(study.name, directory).empty:

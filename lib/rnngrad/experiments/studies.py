@@ -79,11 +79,13 @@ class Study:
         start = None if arm.start.kind == "default" else arm.start
         return RunSpec(arm.cell, self.task(setting), steps, seed, setting, model, train, start)
 
-    def pilot_specs(self) -> list[RunSpec]:
+    def pilot_specs(self, pilot: pd.DataFrame | None = None) -> list[RunSpec]:
+        """Every arm at every rate of its grid (``lr_grid``: ``lrs``, widened past an edge
+        where the pilot's records so far ask for it) on every pilot seed."""
         return [
             self._spec(arm, self.pilot_setting, seed, lr, self.pilot_budget)
             for arm in self.arms
-            for lr in self.lrs
+            for lr in lr_grid(self, arm, pilot)
             for seed in self.pilot_seeds
         ]
 
@@ -104,28 +106,71 @@ class Study:
 LR_RULE = (
     "for each arm, the learning rate whose pilot runs reached the target most often; ties "
     "go to the lower median step at which they reached it, then to the better median final "
-    "metric, then to the smaller learning rate"
+    "metric, then to the smaller learning rate. When the rate chosen sits at an edge of the "
+    "grid and its pilot runs reached the target there, the grid is widened by one rate past "
+    "that edge (1, 3, 10, 30, ...) and the rule applied again, up to twice, so that a rate "
+    "chosen on a real signal is not a rate the grid cut short; an arm that never reached the "
+    "target is left at its grid, where the choice rests on the final metric alone"
 )
+MAX_WIDENINGS = 2
+
+
+def _beyond(lr: float, up: bool) -> float:
+    """The next rate of the 1-3-10 grid above (or below) ``lr``: 0.01 -> 0.03 -> 0.1."""
+    mantissa = float(f"{lr:.0e}".split("e")[0])
+    factor = (3 if mantissa < 2 else 10 / 3) if up else (1 / 3 if mantissa > 2 else 0.3)
+    return float(f"{lr * factor:.0e}")
+
+
+def _score(runs: pd.DataFrame, lr: float, higher: bool) -> tuple:
+    solved = runs["solved_at"].dropna()
+    step = statistics.median(solved) if len(solved) else math.inf
+    finals = [(-m if higher else m) for m in runs["final_metric"] if m == m]
+    final = statistics.median(finals) if finals else math.inf  # every run diverged
+    return (-len(solved), step, final, lr)
+
+
+def _arm_pilot(study: Study, arm: Arm, pilot: pd.DataFrame | None) -> pd.DataFrame | None:
+    if pilot is None or pilot.empty:
+        return None
+    return pilot[pilot["start"].eq(arm.start.label) & pilot["cell"].eq(arm.cell)]
+
+
+def _choose(study: Study, arm: Arm, pilot: pd.DataFrame | None) -> tuple[list[float], float | None]:
+    """The arm's grid (``LR_RULE``'s widening applied) and its chosen rate (None while a
+    rate of the grid lacks a pilot seed)."""
+    grid = sorted(study.lrs)
+    mine = _arm_pilot(study, arm, pilot)
+    higher = study.task(study.pilot_setting).higher_is_better
+    for widening in range(MAX_WIDENINGS + 1):
+        if mine is None:
+            return grid, None
+        runs = {lr: mine[mine["lr"].eq(lr)] for lr in grid}
+        if any(len(r) < len(study.pilot_seeds) for r in runs.values()):
+            return grid, None
+        best = min(_score(r, lr, higher) for lr, r in runs.items())
+        lr, solved_there = best[3], best[0] < 0
+        at_edge = lr in (grid[0], grid[-1]) and len(grid) > 1
+        if not (at_edge and solved_there) or widening == MAX_WIDENINGS:
+            return grid, lr
+        up = lr == grid[-1]
+        grid = [*grid, _beyond(lr, up=True)] if up else [_beyond(lr, up=False), *grid]
+    raise AssertionError("unreachable")
+
+
+def lr_grid(study: Study, arm: Arm, pilot: pd.DataFrame | None = None) -> list[float]:
+    """The rates the pilot runs for ``arm``: the study's grid, widened by ``LR_RULE``."""
+    return _choose(study, arm, pilot)[0]
 
 
 def choose_lrs(study: Study, pilot: pd.DataFrame) -> dict[str, float]:
-    """Each arm's learning rate by ``LR_RULE``, from the pilot's records (only complete
-    arms: every learning rate and pilot seed present)."""
-    higher = study.task(study.pilot_setting).higher_is_better
+    """Each arm's learning rate by ``LR_RULE``, from the pilot's records (only arms whose
+    grid, widened as the rule says, has every rate at every pilot seed)."""
     chosen = {}
     for arm in study.arms:
-        mine = pilot[pilot["start"].eq(arm.start.label) & pilot["cell"].eq(arm.cell)]
-        if len(mine) < len(study.lrs) * len(study.pilot_seeds):
-            continue
-        scores = []
-        for lr in study.lrs:
-            runs = mine[mine["lr"].eq(lr)]
-            solved = runs["solved_at"].dropna()
-            step = statistics.median(solved) if len(solved) else math.inf
-            finals = [(-m if higher else m) for m in runs["final_metric"] if m == m]
-            final = statistics.median(finals) if finals else math.inf  # every run diverged
-            scores.append((-len(solved), step, final, lr))
-        chosen[arm.label] = min(scores)[3]
+        lr = _choose(study, arm, pilot)[1]
+        if lr is not None:
+            chosen[arm.label] = lr
     return chosen
 
 
