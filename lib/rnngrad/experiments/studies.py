@@ -89,6 +89,10 @@ class Study:
             for seed in self.pilot_seeds
         ]
 
+    def main_spec(self, arm: Arm, setting, seed: int, lr: float) -> RunSpec:
+        """One main run: ``arm`` at ``setting`` and ``seed`` with learning rate ``lr``."""
+        return self._spec(arm, setting, seed, lr, self.budget(setting))
+
     def main_specs(self, lrs: dict[str, float]) -> list[RunSpec]:
         """The main runs, with ``lrs`` mapping an arm's label to its learning rate."""
         missing = [a.label for a in self.arms if a.label not in lrs]
@@ -96,7 +100,7 @@ class Study:
             raise ValueError(f"no learning rate chosen for {missing}: run the pilot first")
         # shortest settings first, so a study stopped part-way has every arm at them
         return [
-            self._spec(arm, setting, seed, lrs[arm.label], self.budget(setting))
+            self.main_spec(arm, setting, seed, lrs[arm.label])
             for setting in self.settings
             for arm in self.arms
             for seed in self.seeds
