@@ -170,8 +170,6 @@ CLAIMS: list[Claim] = [
     ),
     Claim("04", ("ch4_lstm_left",), "a step count", exempt="no comparison between data"),
     # -- chapters 5 to 10 --
-    Claim("05", ("ch5_add_budget",), "the budget", exempt="a setting, not a measurement"),
-    Claim("06", ("ch6_T",), "a setting", exempt="a setting, not a measurement"),
     Claim("06", ("ch6_mt_1",), "bias 1's memory time", exempt="a derived constant"),
     Claim(
         "06",
