@@ -161,7 +161,8 @@ def archived_curves(
     styles: dict[str, dict] | None = None,
 ) -> Figure | None:
     """Held-out curves read from the archive (``{arm: [[[step, metric], ...] per seed]}``):
-    the median over seeds per arm as a line, the best-to-worst range shaded. A seed that
+    the median over seeds per arm as a line, the best-to-worst range shaded (a seed that
+    diverged before its first evaluation has no curve and is left out). A seed that
     stopped at its target keeps its last value from there on; each seed's curve (thinned in
     the archive) is interpolated linearly onto the steps of all of them. ``styles`` maps an
     arm to its line's keywords (``{"color": ..., "ls": "--"}``); others take the cycle."""
@@ -169,6 +170,9 @@ def archived_curves(
     if ax is None:
         fig, (ax,) = new_figure(5.6, 3.6)
     for i, (name, runs) in enumerate(curves.items()):
+        runs = [run for run in runs if run]  # a run that diverged before its first evaluation
+        if not runs:
+            continue
         steps = sorted({s for run in runs for s, _ in run})
         table = np.full((len(runs), len(steps)), np.nan)
         for j, run in enumerate(runs):  # each seed's (thinned) curve on the common steps
