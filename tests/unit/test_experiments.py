@@ -274,3 +274,16 @@ def test_pruning_removes_only_the_records_no_spec_declares(tmp_path):
     assert archive.prune_stale(changed, tmp_path) == 4
     assert experiments.read("tiny", tmp_path).empty
     assert len(experiments.read("tiny-lr", tmp_path)) == 4  # the pilot is still current
+
+
+def test_two_censored_arms_are_not_given_a_difference():
+    """Catches: a verdict line that prints 'difference of medians 0 (interval unbounded to 0)'
+    when neither arm's median seed reached the target (nothing to compare)."""
+    from rnngrad.experiments import summary
+
+    study = _tiny(seeds=tuple(range(6)))
+    never = [None, None, None, None, 3000, None]
+    frame = _frame(study, {"LSTM, default": never, "LSTM, b_f = 1": never[::-1]})
+    c = summary.compare_arms(frame, "LSTM, b_f = 1", "LSTM, default", 4)
+    assert c.both_censored and "both censored" in c.words(",.0f", "steps")
+    assert "difference of medians" not in c.words(",.0f", "steps")

@@ -61,8 +61,9 @@ def still_improving(curve: list[list[float]], higher: bool = False) -> bool:
 
 def table(frame: pd.DataFrame, higher: bool = False) -> list[list[str]]:
     """Rows of (setting, arm, parameters, learning rate, seeds at the target, steps to the
-    target, metric when stopped, unsolved seeds still improving): medians with the range of
-    the seeds in brackets; a seed that never reached the target reads 'not within <its
+    target (and how many diverged), metric when stopped, unsolved seeds still improving):
+    medians with the range of the seeds in brackets (of the seeds that reached the target, for
+    the steps; of those that did not diverge, for the metric); a seed that never reached the target reads 'not within <its
     budget>'; the last column counts the seeds that failed yet were still improving when
     their budget ended (``IMPROVING_RULE``: a longer budget might have changed their row)."""
     rows = []
@@ -75,7 +76,8 @@ def table(frame: pd.DataFrame, higher: bool = False) -> list[list[str]]:
         improving = sum(still_improving(json.loads(c), higher) for c in unsolved["curve"])
         rows.append([
             str(setting), arm, f"{int(runs['params'].iloc[0]):,}", f"{runs['lr'].iloc[0]:g}",
-            f"{steps.succeeded}/{steps.n}", steps.format(",.0f", never, count=False),
+            f"{steps.succeeded}/{steps.n}" + (f" ({d} diverged)" if (d := int(runs["diverged"].astype(bool).sum())) else ""),
+            steps.format(",.0f", never, count=False),
             final.format(".3g", "diverged", count=False),
             f"{improving} of {len(unsolved)}" if len(unsolved) else "–",
         ])  # fmt: skip
@@ -107,6 +109,7 @@ class Comparison:
     interval: tuple[float, float]
     n: int
     detectable: float
+    both_censored: bool = False  # neither arm's median seed reached the target
 
     def words(self, fmt: str = ".3g", unit: str = "", resolution: float = 0.0) -> str:
         """The verdict with its effect, e.g. 'LSTM, b_f = 1 better: difference of medians 250
@@ -115,7 +118,10 @@ class Comparison:
         a, b = self.verdict.names
         unit = f" {unit}" if unit else ""
         low, high = self.interval
-        if math.isinf(low) and math.isinf(high) and low == high:
+        if self.both_censored:
+            effect = ("neither arm's median seed reached the target within the budget, so their "
+                      "medians cannot be compared (both censored)")  # fmt: skip
+        elif math.isinf(low) and math.isinf(high) and low == high:
             loser = b if low > 0 else a  # every resample: that arm's median seed failed
             effect = (f"in every resample {loser}'s median seed never reached the target, so "
                       "the difference is censored at the budget")  # fmt: skip
@@ -131,8 +137,9 @@ class Comparison:
         if self.detectable < resolution:
             return base + (f"; the outcome is measured only every {format(resolution, fmt)}"
                            f"{unit}, coarser than any difference the seeds could resolve")  # fmt: skip
-        return base + (f"; a true difference of {format(self.detectable, fmt)}{unit} would be "
-                       "found 4 times in 5 at this seed count, smaller ones are easily missed")  # fmt: skip
+        return base + (f"; a true difference of about {format(self.detectable, fmt)}{unit} would "
+                       "be found 4 times in 5 at this seed count (simulated for normally "
+                       "distributed outcomes), smaller ones are easily missed")  # fmt: skip
 
 
 def compare_arms(
@@ -148,7 +155,8 @@ def compare_arms(
     ma, mb = ranked_median(xa, up), ranked_median(xb, up)
     effect = mb - ma if math.isfinite(ma) and math.isfinite(mb) else (
         math.inf if math.isfinite(ma) else -math.inf if math.isfinite(mb) else 0.0)  # fmt: skip
-    return Comparison(v, effect, v.interval, n, detectable(n) * sd)
+    censored = not math.isfinite(ma) and not math.isfinite(mb)
+    return Comparison(v, effect, v.interval, n, detectable(n) * sd, censored)
 
 
 def curves(frame: pd.DataFrame, setting) -> dict[str, list[list[list[float]]]]:
