@@ -159,13 +159,15 @@ def archived_curves(
     baseline: float | None = None,
     title: str = "",
     styles: dict[str, dict] | None = None,
+    legend: bool = True,
 ) -> Figure | None:
     """Held-out curves read from the archive (``{arm: [[[step, metric], ...] per seed]}``):
     the median over seeds per arm as a line, the best-to-worst range shaded (a seed that
     diverged before its first evaluation has no curve and is left out). A seed that
     stopped at its target keeps its last value from there on; each seed's curve (thinned in
     the archive) is interpolated linearly onto the steps of all of them. ``styles`` maps an
-    arm to its line's keywords (``{"color": ..., "ls": "--"}``); others take the cycle."""
+    arm to its line's keywords (``{"color": ..., "ls": "--"}``); others take the cycle.
+    ``legend=False`` leaves the legend to ``shared_legend`` (one for a row of panels)."""
     fig = None
     if ax is None:
         fig, (ax,) = new_figure(5.6, 3.6)
@@ -187,7 +189,20 @@ def archived_curves(
     ax.set_xlabel("training step")
     ax.set_ylabel(metric_name)
     ax.set_title(title)
-    below = ax.transAxes + ScaledTranslation(0, -LEGEND_DROP_IN, ax.figure.dpi_scale_trans)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=below, ncols=2,
-              fontsize=8)  # fmt: skip
+    if legend:
+        below = ax.transAxes + ScaledTranslation(0, -LEGEND_DROP_IN, ax.figure.dpi_scale_trans)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=below, ncols=2,
+                  fontsize=8)  # fmt: skip
     return fig
+
+
+def shared_legend(axes, ncols: int = 5):
+    """One legend below a row of panels, with every label any panel drew once (the panels of
+    ``archived_curves`` drawn with ``legend=False``)."""
+    handles = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig = axes[0].figure
+    fig.legend(handles.values(), handles.keys(), loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncols=ncols, fontsize=8, frameon=False)  # fmt: skip
