@@ -4,7 +4,8 @@
 #   make pdf    the whole book as one PDF (book/_build/latex/book.pdf)
 #   make bench  each chapter's cost in reference-step units (last build), then the speed benchmarks
 #   make experiments  run the training studies into results/ (hours; resumable; STUDY=adding
-#               PART=pilot SLICE=0:20 WORKERS=2 narrow it), outside the book's build
+#               PART=pilot SLICE=0:20 WORKERS=2 narrow it; ARGS=--prune-stale drops records a
+#               changed pilot made stale), outside the book's build
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -90,7 +91,7 @@ PART ?= all
 SLICE ?= 0:
 experiments: setup
 	PYTHONHASHSEED=0 $(PY) scripts/experiments.py $(foreach s,$(STUDY),--study $(s)) --part $(PART) \
-	  --slice $(SLICE) $(if $(WORKERS),--workers $(WORKERS))
+	  --slice $(SLICE) $(if $(WORKERS),--workers $(WORKERS)) $(ARGS)
 
 # Mutation testing of one module against its own unit tests (mutmut; [tool.mutmut] in
 # pyproject.toml): make mutate MODULE=lib/rnngrad/training/verdict.py [TESTS=...] [JOBS=2].
