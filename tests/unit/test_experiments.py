@@ -287,3 +287,17 @@ def test_two_censored_arms_are_not_given_a_difference():
     c = summary.compare_arms(frame, "LSTM, b_f = 1", "LSTM, default", 4)
     assert c.both_censored and "both censored" in c.words(",.0f", "steps")
     assert "difference of medians" not in c.words(",.0f", "steps")
+
+
+def test_an_arms_steps_and_solved_count_are_read_at_its_own_setting():
+    """Catches: a helper that mixes arms (the other arm's seeds counted) or ignores the
+    unsolved seed (5/6 read as 6/6, or its NaN pulling the median)."""
+    from rnngrad.experiments import summary
+
+    study = _tiny(seeds=tuple(range(6)))
+    frame = _frame(study, {"LSTM, default": [900, 1000, None, 950, 1100, 980],
+                           "LSTM, b_f = 1": [100, 120, 110, 130, 90, 105]})  # fmt: skip
+    assert summary.solved(frame, "LSTM, default", 4) == (5, 6)
+    assert summary.solved(frame, "LSTM, b_f = 1", 4) == (6, 6)
+    assert summary.steps_to_target(frame, "LSTM, default", 4) == "990 (900–1,100), 5/6"
+    assert summary.steps_to_target(frame, "LSTM, b_f = 1", 4) == "108 (90–130), 6/6"

@@ -174,27 +174,19 @@ def _sample(study: Study, directory: Path | None) -> list[tuple[str, RunSpec, st
     from the main runs, and one pilot run (the first sample arm at the learning rate the pilot
     chose for it, on the first pilot seed), so the runs that chose the learning rates are
     checked too. While the main part is not stored, only the pilot's run."""
-    records = read(study.pilot_name, directory)
-    lrs = choose_lrs(study, records)
+    lrs = choose_lrs(study, read(study.pilot_name, directory))
     first = study.arms[study.reproduce[0][0]]
     lr = lrs.get(first.label, study.lrs[0])
-    pilot = next(s for s in study.pilot_specs(records) if _is(s, first) and s.train["lr"] == lr
-                 and s.seed == study.pilot_seeds[0])  # fmt: skip
-    out = [(study.pilot_name, pilot, f"pilot: {first.label}, lr {lr:g}, seed {pilot.seed}")]
+    seed = study.pilot_seeds[0]
+    out = [(study.pilot_name, study.pilot_spec(first, seed, lr),
+            f"pilot: {first.label}, lr {lr:g}, seed {seed}")]  # fmt: skip
     if read(study.name, directory).empty:
         return out
-    declared = study.main_specs(lrs)
     for arm_index, setting, seed in study.reproduce:
         arm = study.arms[arm_index]
-        spec = next(s for s in declared if _is(s, arm) and s.setting == setting and s.seed == seed)
+        spec = study.main_spec(arm, setting, seed, lrs[arm.label])
         out.append((study.name, spec, f"{arm.label}, {setting}, seed {seed}"))
     return out
-
-
-def _is(spec: RunSpec, arm) -> bool:
-    return spec.cell == arm.cell and (spec.start or None) == (
-        None if arm.start.kind == "default" else arm.start
-    )
 
 
 def reproduce(study: Study, directory: Path | None = None) -> list[Reproduction]:

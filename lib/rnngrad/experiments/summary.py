@@ -59,6 +59,24 @@ def still_improving(curve: list[list[float]], higher: bool = False) -> bool:
     return loss[-1] < 0.9 * earlier
 
 
+def _runs(frame: pd.DataFrame, arm: str, setting) -> pd.DataFrame:
+    mine = with_labels(frame)
+    return mine[mine["arm"].eq(arm) & mine["setting"].eq(setting)]
+
+
+def steps_to_target(frame: pd.DataFrame, arm: str, setting) -> str:
+    """'950 (800–1,100), 8/8': the median step at which ``arm``'s seeds reached the target at
+    ``setting``, the range of those that did, and how many did ('unsolved' when none)."""
+    runs = _runs(frame, arm, setting)["solved_at"]
+    return Spread.of(None if s != s else s for s in runs).format(",.0f", "unsolved")
+
+
+def solved(frame: pd.DataFrame, arm: str, setting) -> tuple[int, int]:
+    """(seeds of ``arm`` that reached the target at ``setting``, seeds stored)."""
+    runs = _runs(frame, arm, setting)
+    return int(runs["solved_at"].notna().sum()), len(runs)
+
+
 def table(frame: pd.DataFrame, higher: bool = False) -> list[list[str]]:
     """Rows of (setting, arm, parameters, learning rate, seeds at the target, steps to the
     target (and how many diverged), metric when stopped, unsolved seeds still improving):
