@@ -99,31 +99,6 @@ def _pad(history: History, n: int) -> list[float]:
     return values + [fill] * (n - len(values))
 
 
-def gradient_heatmap_figure(norms: dict[str, torch.Tensor], title: str = "") -> Figure:
-    """One row per label, ||dL/dh_t|| over t in colour (log scale): where the loss still
-    reaches. Each row is divided by its value at the last step."""
-    labels = list(norms)
-    rows = np.stack([(n / n[-1]).cpu().numpy() for n in norms.values()])
-    fig, (ax,) = new_figure(6.4, 0.45 * len(labels) + 1.2)
-    low = max(rows[rows > 0].min(), 1e-12)
-    image = ax.imshow(
-        rows.clip(low),
-        aspect="auto",
-        cmap="viridis",
-        norm=LogNorm(low, max(rows.max(), 1.0)),
-        extent=(0.5, rows.shape[1] + 0.5, len(labels) - 0.5, -0.5),
-        interpolation="nearest",
-    )
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_xlabel("time step $t$")
-    ax.grid(False)
-    ax.set_title(title)
-    fig.colorbar(
-        image, ax=ax, label=r"$\|\partial L/\partial h_t\| \,/\, \|\partial L/\partial h_T\|$"
-    )
-    return fig
-
-
 def gradient_profile_figure(
     norms: dict[str, dict[str, torch.Tensor]], title: str = "", width: float = 9.0
 ) -> Figure:
