@@ -133,7 +133,9 @@ def exploding_gradient_norms(batches: int = 40, sigma: float = 2.0, seed: int = 
         x, y = task.sample(32, g)
         model.zero_grad()
         task.loss(model(x), y).backward()
-        norms.append(torch.sqrt(sum((p.grad**2).sum() for p in model.parameters())).item())
+        norms.append(
+            math.sqrt(sum(p.grad.double().pow(2).sum().item() for p in model.parameters()))
+        )
     return np.array(norms)
 
 
@@ -151,7 +153,7 @@ def input_gradient_profile(cell: str, length: int = 80, hidden: int = 32, seed: 
     x = torch.randn(16, length, 4, generator=g).requires_grad_(True)
     out, _ = module(x)
     (out[:, -1] @ torch.randn(hidden, generator=g)).sum().backward()
-    norms = x.grad.norm(dim=-1).mean(0).numpy()
+    norms = x.grad.double().norm(dim=-1).mean(0).numpy()  # float64: the ratio must not underflow
     return norms / norms[-1]
 
 
