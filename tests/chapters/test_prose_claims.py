@@ -85,11 +85,8 @@ CLAIMS: list[Claim] = [
     Claim(
         "02",
         ("ch2_bound", "ch2_bound_max_ratio", "ch2_bound_median_ratio", "ch2_n_matrices"),
-        "every matrix under the bound; the median far below the largest",
-        lambda v: (
-            v["ch2_bound_max_ratio"] <= 1
-            and v["ch2_bound_median_ratio"] <= v["ch2_bound_max_ratio"]
-        ),
+        "every matrix under the bound; the typical one far below it",
+        lambda v: v["ch2_bound_max_ratio"] <= 1 and v["ch2_bound_median_ratio"] < 0.1,
     ),
     Claim(
         "02",
@@ -187,8 +184,8 @@ CLAIMS: list[Claim] = [
     Claim(
         "03",
         ("ch3_trained_share",),
-        "a share in [0, 1], the rest through W",
-        lambda v: 0 <= v["ch3_trained_share"] <= 1,
+        "a measured share",
+        exempt="reports a share; 'at least once' describes the W-paths, not the data",
     ),
     Claim(
         "03",
@@ -215,8 +212,8 @@ CLAIMS: list[Claim] = [
     Claim(
         "07",
         ("ch7_rnn_0.1_clipped", "ch7_step_01", "ch7_step_1", "ch7_steps"),
-        "clipping at 0.1 fires on most steps; the step at 0.1 is smaller than at 1",
-        lambda v: v["ch7_rnn_0.1_clipped"] > 0.5 and v["ch7_step_01"] < v["ch7_step_1"],
+        "clipping at 0.1 fires on most steps (the steps' sizes are lr x threshold by definition)",
+        lambda v: v["ch7_rnn_0.1_clipped"] > 0.5,
     ),
     Claim("09", ("ch9_noise",), "a setting", exempt="a setting, not a measurement"),
     Claim(
@@ -449,10 +446,40 @@ def test_a_comparing_sentence_without_a_rule_is_caught():
 def test_computed_wording_and_plain_numbers_need_no_rule():
     """A pasted verdict word makes the wording data-driven; a number with no comparison
     states a measurement. Catches a scanner so eager that every number needs a rule."""
-    words = "The LSTM is {glue:text}`v` than the RNN at {glue:text}`a`."
+    words = "The LSTM is {glue:text}`v` than the RNN."
     plain = "The run ended at {glue:text}`a` after 100 steps."
     book = {"99_demo": _notebook(words + "\n\n" + plain, v="faster", a="0.12")}
     assert check(book, []) == []
+
+
+def test_one_pasted_word_does_not_exempt_the_numbers_beside_it():
+    """Catches the old exemption: a verdict word pasted next to a number let the whole
+    sentence through, so the number's comparison went unchecked."""
+    mixed = "The LSTM is {glue:text}`v` than the RNN, which ends {glue:text}`a` below the baseline."
+    problems = check({"99_demo": _notebook(mixed, v="faster", a="0.12")}, [])
+    assert any("no rule for" in p for p in problems)
+    rule = Claim("99", ("a",), "below the baseline", holds=lambda v: v["a"] < 1 / 6)
+    assert check({"99_demo": _notebook(mixed, v="faster", a="0.12")}, [rule]) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The reach is {glue:text}`a` here, so $\\rho > 1$ is not needed.",
+        "The gradient stays $\\gg 1$ at {glue:text}`a`.",
+        "Only {glue:text}`a` of the seeds learnt it.",
+        "It took at most {glue:text}`a` steps.",
+        "The norm grew {glue:text}`a` times.",
+        "The gradient explodes to {glue:text}`a`.",
+        "Every seed ended within {glue:text}`a` of the target.",
+        "The LSTM was never ahead at {glue:text}`a`.",
+    ],
+)
+def test_math_relations_and_quantifiers_compare(sentence):
+    """Catches a scanner that sees only comparative adjectives: relations in the maths
+    ($>$, \\gg) and words such as "only", "at most", "times", "explodes", "within",
+    "every", "never" and "ahead" state comparisons the data must support."""
+    assert any("no rule for" in p for p in check({"99_demo": _notebook(sentence, a="0.12")}, []))
 
 
 @pytest.mark.parametrize(
