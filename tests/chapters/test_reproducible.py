@@ -45,5 +45,6 @@ def _glued(tmp_path, run: int) -> dict[str, str]:
 def test_a_chapter_executed_twice_glues_the_same_values(tmp_path):
     first, second = _glued(tmp_path, 1), _glued(tmp_path, 2)
     assert first, "the chapter glued nothing"
+    assert sorted(first) == sorted(second), "the two executions glued different names"
     differ = sorted(k for k in first if first[k] != second.get(k))
     assert not differ, f"values that changed between two executions: {differ}"
