@@ -183,9 +183,11 @@ def test_10_a_trained_lstm_remembers_for_a_finite_time():
     model = rnngrad.make_model("lstm", task, hidden_size=16)
     rnngrad.set_forget_bias_(model.rnn, 1.0)
     history = rnngrad.train(
-        model, task, 300, lr=1e-2, target=0.05, eval_every=25, progress=False, device="cpu"
+        model, task, 900, lr=1e-2, target=0.05, eval_every=25, progress=False, device="cpu"
     )
-    assert history.final_metric <= 0.05  # it did learn to remember 5 steps
+    # It did learn to remember 5 steps. The target stops the run (step 225 here; seeds 1 and
+    # 2 need 300), so the budget of 900 steps is margin for other BLAS builds, not cost.
+    assert history.stopped.reason == "target" and history.final_metric <= 0.05
     x, _ = task.sample(128, torch.Generator().manual_seed(1))
     f = claims.forget_activations(model.rnn, x)
     # Claim 10 as the chapter frames it: a finite memory measured against the task's lag.

@@ -5,6 +5,7 @@ and clear errors for bad arguments."""
 import math
 
 import matplotlib
+import numpy as np
 import pytest
 import sympy as sp
 import torch
@@ -240,12 +241,30 @@ def test_trace_gives_total_gradients_through_time():
 
 
 def test_train_runs_an_lru_model():
+    """Five steps of ``train`` equal five Adam steps written out here, bit for bit, and the
+    LRU's own parameters (nu, theta, gamma, B) move. Catches: LRU parameters that do not
+    reach the optimiser or get no gradient through the scan."""
     task = rnngrad.AddingProblem(20)
     model = make_lru_model(task, 4, width=8, seed=0)
     history = rnngrad.train(
         model, task, 5, batch_size=8, eval_every=5, device="cpu", progress=False
     )
     assert history.steps == 5 and math.isfinite(history.final_metric)
+    replay = make_lru_model(task, 4, width=8, seed=0)
+    start = {k: v.detach().clone() for k, v in replay.named_parameters()}
+    opt, data, losses = torch.optim.Adam(replay.parameters(), lr=2e-3), torch.Generator(), []
+    data.manual_seed(0)
+    for _ in range(5):
+        x, y = task.sample(8, data)
+        loss = task.loss(replay(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert history.loss == losses
+    for (name, p), q in zip(model.named_parameters(), replay.parameters(), strict=True):
+        assert torch.equal(p, q), name
+        assert not torch.equal(start[name], q), f"{name} never moved"
 
 
 def test_impulse_response_is_lambda_to_the_k():
@@ -254,11 +273,38 @@ def test_impulse_response_is_lambda_to_the_k():
     torch.testing.assert_close(h, lam ** torch.arange(12))
 
 
-def test_figures_draw():
-    for modulus in (0.0, 0.5, 0.98, 1.0):
+def test_eigenvalue_figure_plots_lambda_to_the_k():
+    """Left: Re lambda^k and the envelope +-|lambda|^k; right: |lambda|^k and the e-folding
+    time -1/ln|lambda|, for lambda = r e^{i pi phase}, against numbers written out here.
+    Catches: the phase taken in radians instead of units of pi, the envelope of another
+    modulus, the e-folding time as -ln r."""
+    r, phase, lags = 0.9, 0.25, 60
+    left, right = frames.eigenvalue_frame(r, phase, lags).axes
+    k = np.arange(lags)
+    real = left.lines[0]
+    shown = len(real.get_xdata())
+    np.testing.assert_allclose(real.get_ydata(), (r**k * np.cos(np.pi * phase * k))[:shown])
+    np.testing.assert_allclose(left.lines[1].get_ydata(), r**k)
+    np.testing.assert_allclose(left.lines[2].get_ydata(), -(r**k))
+    np.testing.assert_allclose(right.lines[0].get_ydata(), r**k)
+    (tau,) = [line for line in right.lines if line.get_label().startswith(r"$\tau_e$")]
+    assert tau.get_xdata()[0] == pytest.approx(-1 / math.log(r))
+    for modulus in (0.0, 1.0):  # the edges draw too
         assert isinstance(frames.eigenvalue_frame(modulus, 0.25), matplotlib.figure.Figure)
-    ring = frames.ring_frame({"a": (0.0, 1.0, 6.28), "b": (0.9, 0.999, 0.6)}, n=20)
-    assert len(ring.axes) == 2
+
+
+def test_ring_figure_draws_eigenvalues_inside_their_ring():
+    """Each panel scatters n eigenvalues with r_min <= |lambda| <= r_max and phase in
+    [0, max_phase]. Catches: rings swapped between panels, moduli drawn outside the ring."""
+    rings = {"a": (0.0, 1.0, 6.28), "b": (0.9, 0.999, 0.6)}
+    fig = frames.ring_frame(rings, n=20)
+    assert len(fig.axes) == 2
+    for ax, (r_min, r_max, max_phase) in zip(fig.axes, rings.values(), strict=True):
+        (points,) = ax.collections
+        lam = points.get_offsets()[:, 0] + 1j * points.get_offsets()[:, 1]
+        assert len(lam) == 20
+        assert (np.abs(lam) >= r_min - 1e-6).all() and (np.abs(lam) <= r_max + 1e-6).all()
+        assert (np.mod(np.angle(lam), 2 * np.pi) <= max_phase + 1e-5).all()
 
 
 @pytest.mark.parametrize(
