@@ -76,7 +76,7 @@ def test_math_and_widgets_are_served_locally(html_dir):
 def test_launch_and_repository_buttons(html_dir):
     for nb in chapter_notebooks():
         links = _parse(html_dir / "chapters" / f"{nb.stem}.html").links
-        path = f"book/chapters/{nb.name}"
+        path = f"launch/chapters/{nb.name}"  # the launch notebook, not the MyST source
         assert f"https://colab.research.google.com/github/{OWNER_REPO}/blob/main/{path}" in links
         assert any(
             u.startswith(f"https://mybinder.org/v2/gh/{OWNER_REPO}/main") and path in u
