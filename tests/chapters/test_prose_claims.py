@@ -312,7 +312,7 @@ CLAIMS: list[Claim] = [
         lambda v: v["ch13_tau_edge64"] > 1e10,
     ),
     Claim(
-        "16",
+        "18",
         ("12_nongated_recurrences.ipynb::ch12_shrink_tanh",),
         "the nonlinearity still shrinks the gradient",
         lambda v: v["ch12_shrink_tanh"] < 1e-3,
