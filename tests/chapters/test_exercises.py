@@ -31,7 +31,11 @@ def exercises(path: Path) -> tuple[list, list[tuple]]:
     """(the markdown cells from ``## Exercises`` on, [(starter, hidden cells, check), ...])."""
     cells = nbformat.read(path, as_version=4).cells
     start = next(
-        (i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## Exercises" in c.source),
+        (
+            i
+            for i, c in enumerate(cells)
+            if c.cell_type == "markdown" and "## Exercises" in c.source
+        ),
         None,
     )
     if start is None:
@@ -57,7 +61,9 @@ def test_every_chapter_ends_in_exercises_with_one_to_check(path):
     assert text, f"{path.name} has no ## Exercises"
     assert groups, f"{path.name} has no code exercise (a cell tagged 'exercise')"
     for starter, hidden, check in groups:
-        assert check is not None, f"{path.name}: exercise {starter.metadata['exercise']} has no check"
+        assert check is not None, (
+            f"{path.name}: exercise {starter.metadata['exercise']} has no check"
+        )
         assert "skip-execution" in _tags(check)
         assert re.search(r"^\s*assert ", check.source, re.M)
         knob = starter.metadata["exercise"]["knob"]
@@ -70,7 +76,9 @@ def test_solutions_quote_only_numbers_the_chapter_glues(path):
     """Catches an exercise key (``chN_ex...``) that no cell of its chapter glues (a typed-in number
     shows up as a missing key in the build; a renamed one as a broken page)."""
     text, _ = exercises(path)
-    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    source = "\n".join(
+        c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"
+    )
     for key in re.findall(r"\{glue:text\}`(ch\d+_ex\w*)`", "\n".join(c.source for c in text)):
         assert re.search(rf"['\"]{key}['\"]", source), f"{path.name}: {key} is never glued"
 
@@ -79,9 +87,7 @@ def _run(source: str, namespace: dict) -> None:
     exec(compile(source, "<exercise>", "exec"), namespace)
 
 
-@pytest.mark.parametrize(
-    "path", [p for p in CHAPTERS if exercises(p)[1]], ids=lambda p: p.stem
-)
+@pytest.mark.parametrize("path", [p for p in CHAPTERS if exercises(p)[1]], ids=lambda p: p.stem)
 def test_code_exercises_run_as_written_and_their_checks_can_fail(path, monkeypatch):
     """Runs each starter as written, its hidden cell, then the check: a check that passes with a
     wrong answer catches nothing (planted: an ``assert True``-like check), a starter whose knob
@@ -97,12 +103,15 @@ def test_code_exercises_run_as_written_and_their_checks_can_fail(path, monkeypat
         _run(starter.source, namespace)  # as written: the knob at its default
         for cell in hidden:
             _run(cell.source, namespace)
-        wrong = dict(namespace, answer=float("nan"))  # no measurement equals it
+        wrong = dict(namespace, answer=-123456.0)  # no exercise measures this
         with pytest.raises(AssertionError):
             _run(check.source, wrong)
         turned, n = re.subn(
-            rf"^{meta['knob']} = .+?(  # the knob)", rf"{meta['knob']} = {meta['value']}\1",
-            starter.source, count=1, flags=re.M,
+            rf"^{meta['knob']} = .+?(  # the knob)",
+            rf"{meta['knob']} = {meta['value']}\1",
+            starter.source,
+            count=1,
+            flags=re.M,
         )
         assert n == 1
         _run(turned, namespace)
