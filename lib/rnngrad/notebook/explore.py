@@ -42,7 +42,7 @@ from decimal import Decimal
 import numpy as np
 from matplotlib.figure import Figure
 
-MAX_FRAMES = 1024  # slider positions (grid points) per explorer in the HTML book
+MAX_FRAMES = 2048  # slider positions (grid points) per explorer in the HTML book
 MAX_FRAME_BYTES = 1_000_000  # what one explorer's data may add to its page
 STILL_DPI = 150  # the PDF's still and the live widget's image
 MIN_FONT_PT = 10  # no text in an explorer's still is smaller (before the page's scaling)
