@@ -592,7 +592,7 @@ CLAIMS: list[Claim] = [
     Claim(
         "06",
         ("ch6_adam_steps",),
-        "1 / lr steps move a bias by 1",
+        "1 / (2 lr) steps move the two summed biases by 1",
         exempt="a consequence of the learning rate (a setting), labelled a hypothesis",
     ),
     Claim("06", ("ch6_sv_budget",), "the step budget", exempt="a setting"),
