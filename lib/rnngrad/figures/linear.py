@@ -231,7 +231,7 @@ def lam_trace_figure(lrs, lams: dict, lam_star: float) -> Figure:
     (``rnngrad.training.students.StudentSweep.lams``)."""
     if len(lams) > len(STUDENT_COLORS):
         raise ValueError(f"at most {len(STUDENT_COLORS)} variants, got {len(lams)}")
-    fig, axes = new_figure(width=6.4, height=2.8, ncols=len(lrs))
+    fig, axes = new_figure(width=6.4, height=3.3, ncols=len(lrs))
     styles = ["-", "--", "-.", ":", (0, (5, 1))]
     for i, (ax, lr) in enumerate(zip(axes, lrs, strict=True)):
         for color, style, (name, lam) in zip(STUDENT_COLORS, styles, lams.items(), strict=False):
@@ -244,5 +244,6 @@ def lam_trace_figure(lrs, lams: dict, lam_star: float) -> Figure:
         ax.set(title=f"learning rate {lr:g}", xlabel="step", ylim=(0, 1.6))
         if i == 0:
             ax.set_ylabel(r"$\lambda$")
-    axes[0].legend(fontsize=7, loc="lower right")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=7, frameon=False)
     return fig
