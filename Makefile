@@ -58,6 +58,7 @@ BOOK_SOURCES := $(shell find book -path book/_build -prune -o -type f -print) $(
 book/_build/.book-stamp: $(BOOK_SOURCES)
 	$(BUILD_ENV) $(JB) build --all -W -n --keep-going book/
 	cd benchmarks && ../$(PY) book_cost.py --record  # the unit, in the run that executed the chapters
+	$(PY) scripts/launch_notebooks.py --executed book/_build/jupyter_execute  # launch/: what Colab and Binder open
 	touch $@
 
 book: setup book/_build/.lib-stamp book/_build/.results-stamp book/_build/.book-stamp

@@ -22,6 +22,18 @@ PDF = BOOK / "_build" / "latex" / "book.pdf"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+# Subprocess and kernel time limits are sized for the slowest machine the suite runs on: two
+# cores, both busy (a training study, the rest of the suite). Each limit names what the job
+# takes on an idle machine; SLOW_MACHINE multiplies it. A limit is a guard against a hang,
+# never a performance assertion, so it errs long.
+SLOW_MACHINE = 5
+
+
+def slow_timeout(idle_seconds: float) -> float:
+    """The time limit for a job that takes about ``idle_seconds`` on an idle machine."""
+    return idle_seconds * SLOW_MACHINE
+
+
 def under_ci() -> bool:
     """CI=true (GitHub Actions, GitLab and ``.ci/run`` set it): nothing may be skipped."""
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")

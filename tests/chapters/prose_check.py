@@ -7,8 +7,12 @@ can turn it false while every number on the page stays correct. ``data_sentences
 sentences; ``tests/chapters/test_prose_claims.py`` holds, for each, the rule that makes it true, checked
 against the executed chapters.
 
-A sentence is exempt when one of its pasted values is itself text (a verdict word, a "rises" /
-"falls" computed in a cell): its wording is then produced from the data.
+A sentence compares when it uses a comparing word ("faster", "only", "at most", "never",
+"every", "times", ...) or a relation in its mathematics ($>1$, \\le, \\gg, ...). Pasted values
+that are themselves text (a verdict word, a "rises" / "falls" computed in a cell) make that part
+of the wording data-driven, but not the rest: a sentence that pastes a word *and* a number
+still needs a rule for its numbers (its ``keys`` are the numeric ones). Only a sentence whose
+every pasted value is a word is exempt.
 """
 
 from __future__ import annotations
@@ -23,8 +27,13 @@ GLUE_ROLE = re.compile(r"\{glue(?::text|:any|:)?\}`([^`]+)`")
 COMPARATIVE = re.compile(
     r"\b(more|less|fewer|larger|smaller|higher|lower|greater|beats?|faster|slower|rises?|"
     r"falls?|grows?|shrinks?|exceeds?|below|above|better|worse|outperforms?|than|twice|half|"
-    r"longer|shorter|stronger|weaker|drops?|halved?)\b",
+    r"longer|shorter|stronger|weaker|drops?|halved?|only|at most|at least|times|explodes?|"
+    r"exploded|vanish(?:es|ed)?|within|ahead|behind|never|every|all|none|beyond)\b",
     re.IGNORECASE,
+)
+# a relation inside the mathematics: $> 1$, $\le$, $\gg$, ...
+MATH_RELATION = re.compile(
+    r"\$[^$]*(?:[<>]|\\(?:le|ge|leq|geq|ll|gg|lesssim|gtrsim|neq|approx)\b)[^$]*\$"
 )
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z(*\[{$])")
 NUMBER = re.compile(r"[-+−]?(?:\d+(?:[.,]\d+)*(?:\.\d+)?|\.\d+)(?:e[-+−]?\d+)?", re.IGNORECASE)
@@ -96,12 +105,13 @@ def data_sentences(chapter: str, nb: dict, values_of) -> Iterator[Sentence]:
             continue
         for sentence in sentences("".join(cell["source"])):
             roles = GLUE_ROLE.findall(sentence)
-            if not roles or not COMPARATIVE.search(GLUE_ROLE.sub("", sentence)):
+            bare = GLUE_ROLE.sub("", sentence)
+            if not roles or not (COMPARATIVE.search(bare) or MATH_RELATION.search(bare)):
                 continue
-            keys = frozenset(_key(r) for r in roles)
-            records = {k: values_of(k) for k in keys}
-            if any(r is not None and as_number(r) is None for r in records.values()):
-                continue  # a pasted word: the wording itself is computed from the data
+            records = {_key(r): values_of(_key(r)) for r in roles}
+            keys = frozenset(k for k, r in records.items() if r is None or as_number(r) is not None)
+            if not keys:
+                continue  # every pasted value is a word: the wording is computed from the data
             shown = GLUE_ROLE.sub(
                 lambda m, r=records: as_text(r.get(_key(m.group(1))) or "?"), sentence
             )

@@ -77,13 +77,40 @@ def test_4_bounded_activations_neither_prevent_vanishing_nor_large_gradients():
     assert largest > 100 or history.diverged
 
 
+def _fused_forget_gates(lstm, x):
+    """f_t (B, T, H) recomputed from the fused nn.LSTM's own hidden states (h_0 = 0)."""
+    hidden = lstm.hidden_size
+    with torch.no_grad():
+        h, _ = lstm(x.transpose(0, 1))
+    h_prev = torch.cat([torch.zeros_like(h[:1]), h[:-1]]).transpose(0, 1)
+    gates = x @ lstm.weight_ih_l0.T + h_prev @ lstm.weight_hh_l0.T
+    return torch.sigmoid(gates + lstm.bias_ih_l0 + lstm.bias_hh_l0)[..., hidden : 2 * hidden]
+
+
+def _carried(forget, seed=0):
+    """(||g_k|| / ||g||, cos(g_k, g)), k = 1..T, g carried from the last gate back by a loop."""
+    g = torch.randn(forget.shape[1], generator=torch.Generator().manual_seed(seed)).double()
+    carried, ratio, cosine = g.clone(), [], []
+    for f in forget.flip(0):  # f_T first
+        carried = carried * f
+        ratio.append((carried.norm() / g.norm()).item())
+        cosine.append((carried @ g / (carried.norm() * g.norm())).item())
+    return np.array(ratio), np.array(cosine)
+
+
 def test_5_elementwise_gating_changes_length_and_direction():
+    """Every step of the curves, not only the last, against the product written out here.
+    Catches: gates multiplied first-to-last (the last value is the same product, the curve
+    before it is not), and a verdict that would flip (length or direction unchanged)."""
     x = torch.randn(1, 30, 16, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     result = {}
     for bias in (0.0, 5.0):
         lstm = claims.random_lstm(16)
         rnngrad.set_forget_bias_(lstm, bias)
         result[bias] = claims.elementwise_gating(claims.forget_activations(lstm, x)[0])
+        want_ratio, want_cos = _carried(_fused_forget_gates(lstm, x)[0])
+        np.testing.assert_allclose(result[bias][0].numpy(), want_ratio, rtol=1e-9)
+        np.testing.assert_allclose(result[bias][1].numpy(), want_cos, rtol=1e-9)
     ratio, cosine = result[0.0]
     assert ratio[-1] < 1e-3 and cosine[-1] < 0.9
     ratio, cosine = result[5.0]
@@ -156,9 +183,11 @@ def test_10_a_trained_lstm_remembers_for_a_finite_time():
     model = rnngrad.make_model("lstm", task, hidden_size=16)
     rnngrad.set_forget_bias_(model.rnn, 1.0)
     history = rnngrad.train(
-        model, task, 300, lr=1e-2, target=0.05, eval_every=25, progress=False, device="cpu"
+        model, task, 900, lr=1e-2, target=0.05, eval_every=25, progress=False, device="cpu"
     )
-    assert history.final_metric <= 0.05  # it did learn to remember 5 steps
+    # It did learn to remember 5 steps. The target stops the run (step 225 here; seeds 1 and
+    # 2 need 300), so the budget of 900 steps is margin for other BLAS builds, not cost.
+    assert history.stopped.reason == "target" and history.final_metric <= 0.05
     x, _ = task.sample(128, torch.Generator().manual_seed(1))
     f = claims.forget_activations(model.rnn, x)
     # Claim 10 as the chapter frames it: a finite memory measured against the task's lag.
@@ -176,11 +205,12 @@ def test_gating_explorer_figure():
     ratio, cosine = left.lines[0].get_ydata(), right.lines[0].get_ydata()
     assert len(ratio) == len(cosine) == 10
     assert (ratio[1:] <= ratio[:-1]).all()  # gates in (0, 1) only shrink the gradient
-    # The plotted curves are the library's measurement for the same LSTM, bias and sequence
-    # (a figure that ignored its bias, or plotted |cos| <= 1 of anything, fails here).
+    # The plotted curves are the product written out in this file for the same LSTM, bias
+    # and sequence (a figure that ignored its bias, multiplied the gates first-to-last, or
+    # plotted |cos| <= 1 of anything fails here).
     lstm = claims.random_lstm(8, seed=0)
     rnngrad.set_forget_bias_(lstm, 2.0)
     x = torch.randn(1, 10, 8, generator=torch.Generator().manual_seed(0))
-    want_ratio, want_cos = claims.elementwise_gating(claims.forget_activations(lstm, x.double())[0])
-    np.testing.assert_allclose(ratio, want_ratio.numpy(), rtol=1e-10)
-    np.testing.assert_allclose(cosine, want_cos.numpy(), rtol=1e-10)
+    want_ratio, want_cos = _carried(_fused_forget_gates(lstm, x.double())[0])
+    np.testing.assert_allclose(ratio, want_ratio, rtol=1e-9)
+    np.testing.assert_allclose(cosine, want_cos, rtol=1e-9)

@@ -54,6 +54,18 @@ CLAIMS: list[Claim] = [
         "the chained product and autograd agree within float32 rounding",
         lambda v: v["ch1_product_error"] < 1e-5,
     ),
+    Claim(
+        "01",
+        ("ch1_first_half", "ch1_second_half"),
+        "where the adding problem's two marks fall",
+        exempt="settings of the task, not measurements",
+    ),
+    Claim(
+        "01",
+        ("ch1_sum_error",),
+        "the weight gradient summed over time agrees with autograd",
+        lambda v: v["ch1_sum_error"] < 1e-5,
+    ),
     # -- chapter 2 --
     Claim(
         "02",
@@ -73,11 +85,9 @@ CLAIMS: list[Claim] = [
     Claim(
         "02",
         ("ch2_bound", "ch2_bound_max_ratio", "ch2_bound_median_ratio", "ch2_n_matrices"),
-        "every matrix under the bound; the median far below the largest",
-        lambda v: (
-            v["ch2_bound_max_ratio"] <= 1
-            and v["ch2_bound_median_ratio"] <= v["ch2_bound_max_ratio"]
-        ),
+        "every matrix under the bound (measured / bound <= 1); the typical one far below it "
+        "(the median ratio at least ten times under the bound)",
+        lambda v: v["ch2_bound_max_ratio"] <= 1 and v["ch2_bound_median_ratio"] <= 0.1,
     ),
     Claim(
         "02",
@@ -87,11 +97,24 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         "02",
-        ("ch2_closed_0", "ch2_closed_1"),
-        "the closed form gives less than the measured reach",
-        lambda v: (
-            v["ch2_closed_0"] < v["ch2_reach_lstm0"] and v["ch2_closed_1"] < v["ch2_reach_lstm1"]
+        (
+            "ch2_grow_relu_power",
+            "ch2_grow_relu_power_last",
+            "ch2_grow_tanh_power",
+            "ch2_grow_tanh_power_last",
         ),
+        "the gradient grows like a power of T: the last doubling's slope does not steepen",
+        lambda v: all(
+            0 < v[f"ch2_grow_{k}_power"] < 3
+            and v[f"ch2_grow_{k}_power_last"] < 1.5 * v[f"ch2_grow_{k}_power"]
+            for k in ("relu", "tanh")
+        ),
+    ),
+    Claim(
+        "02",
+        ("ch2_active",),
+        "ReLU switches off about half the units",
+        lambda v: 0.35 < v["ch2_active"] < 0.65,
     ),
     Claim(
         "02",
@@ -132,9 +155,25 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         "03",
-        ("ch3_relu_overflow", "ch3_relu_reach05", "ch3_tanh_reach8"),
-        "the LSTM's explosion is milder than the tanh RNN's and still one; ReLU reach 0 at 0.5",
-        lambda v: 1 < v["ch3_lstm_reach8"] < v["ch3_tanh_reach8"] and v["ch3_relu_reach05"] == 0,
+        ("ch3_tanh_reach8",),
+        "the LSTM's explosion is milder than the tanh RNN's and still one",
+        lambda v: 1 < v["ch3_lstm_reach8"] < v["ch3_tanh_reach8"],
+    ),
+    Claim(
+        "03",
+        ("ch3_relu_entry05",),
+        "float32 holds the entries (above its smallest subnormal) but not their squares",
+        lambda v: 1.4e-45 < v["ch3_relu_entry05"] and v["ch3_relu_entry05"] ** 2 < 1.4e-45,
+    ),
+    Claim(
+        "03",
+        ("ch3_relu_meanfield05", "ch3_relu_step05"),
+        "each step shrinks the gradient, close to the mean-field factor",
+        lambda v: (
+            v["ch3_relu_step05"] < 1
+            and abs(v["ch3_relu_step05"] - v["ch3_relu_meanfield05"]) < 0.05
+            and v["ch3_relu_reach05"] > 0
+        ),
     ),
     Claim(
         "03",
@@ -146,8 +185,9 @@ CLAIMS: list[Claim] = [
     Claim(
         "03",
         ("ch3_trained_share",),
-        "a share in [0, 1], the rest through W",
-        lambda v: 0 <= v["ch3_trained_share"] <= 1,
+        "a share came along the diagonal path and a rest (not none) left through W: strictly "
+        "between 0 and 1 as glued (a share glued as 1.00 leaves no rest)",
+        lambda v: 0 < v["ch3_trained_share"] < 1,
     ),
     Claim(
         "03",
@@ -162,12 +202,6 @@ CLAIMS: list[Claim] = [
         "b_z = 3 carries more than b_z = 0; W-paths grow",
         lambda v: v["ch4_share50_b3"] > v["ch4_share50_b0"] and v["ch4_rest50_big"] > 1,
     ),
-    Claim(
-        "04",
-        ("ch4_rest50_big",),
-        "the GRU's W-paths grow above the last step's gradient",
-        lambda v: v["ch4_rest50_big"] > 1,
-    ),
     Claim("04", ("ch4_lstm_left",), "a step count", exempt="no comparison between data"),
     # -- chapters 5 to 10 --
     Claim("06", ("ch6_mt_1",), "bias 1's memory time", exempt="a derived constant"),
@@ -180,8 +214,9 @@ CLAIMS: list[Claim] = [
     Claim(
         "07",
         ("ch7_rnn_0.1_clipped", "ch7_step_01", "ch7_step_1", "ch7_steps"),
-        "clipping at 0.1 fires on most steps; the step at 0.1 is smaller than at 1",
-        lambda v: v["ch7_rnn_0.1_clipped"] > 0.5 and v["ch7_step_01"] < v["ch7_step_1"],
+        "clipping at 0.1 fires on most steps (the data's part; the two step sizes are the "
+        "settings lr x tau, smaller at 0.1 by construction, so no rule compares them)",
+        lambda v: v["ch7_rnn_0.1_clipped"] > 0.5,
     ),
     Claim("09", ("ch9_noise",), "a setting", exempt="a setting, not a measurement"),
     Claim(
@@ -277,7 +312,7 @@ CLAIMS: list[Claim] = [
         lambda v: v["ch13_tau_edge64"] > 1e10,
     ),
     Claim(
-        "16",
+        "18",
         ("12_nongated_recurrences.ipynb::ch12_shrink_tanh",),
         "the nonlinearity still shrinks the gradient",
         lambda v: v["ch12_shrink_tanh"] < 1e-3,
@@ -414,10 +449,40 @@ def test_a_comparing_sentence_without_a_rule_is_caught():
 def test_computed_wording_and_plain_numbers_need_no_rule():
     """A pasted verdict word makes the wording data-driven; a number with no comparison
     states a measurement. Catches a scanner so eager that every number needs a rule."""
-    words = "The LSTM is {glue:text}`v` than the RNN at {glue:text}`a`."
+    words = "The LSTM is {glue:text}`v` than the RNN."
     plain = "The run ended at {glue:text}`a` after 100 steps."
     book = {"99_demo": _notebook(words + "\n\n" + plain, v="faster", a="0.12")}
     assert check(book, []) == []
+
+
+def test_one_pasted_word_does_not_exempt_the_numbers_beside_it():
+    """Catches the old exemption: a verdict word pasted next to a number let the whole
+    sentence through, so the number's comparison went unchecked."""
+    mixed = "The LSTM is {glue:text}`v` than the RNN, which ends {glue:text}`a` below the baseline."
+    problems = check({"99_demo": _notebook(mixed, v="faster", a="0.12")}, [])
+    assert any("no rule for" in p for p in problems)
+    rule = Claim("99", ("a",), "below the baseline", holds=lambda v: v["a"] < 1 / 6)
+    assert check({"99_demo": _notebook(mixed, v="faster", a="0.12")}, [rule]) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The reach is {glue:text}`a` here, so $\\rho > 1$ is not needed.",
+        "The gradient stays $\\gg 1$ at {glue:text}`a`.",
+        "Only {glue:text}`a` of the seeds learnt it.",
+        "It took at most {glue:text}`a` steps.",
+        "The norm grew {glue:text}`a` times.",
+        "The gradient explodes to {glue:text}`a`.",
+        "Every seed ended within {glue:text}`a` of the target.",
+        "The LSTM was never ahead at {glue:text}`a`.",
+    ],
+)
+def test_math_relations_and_quantifiers_compare(sentence):
+    """Catches a scanner that sees only comparative adjectives: relations in the maths
+    ($>$, \\gg) and words such as "only", "at most", "times", "explodes", "within",
+    "every", "never" and "ahead" state comparisons the data must support."""
+    assert any("no rule for" in p for p in check({"99_demo": _notebook(sentence, a="0.12")}, []))
 
 
 @pytest.mark.parametrize(

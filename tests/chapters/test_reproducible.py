@@ -11,7 +11,7 @@ import os
 import nbformat
 import pytest
 
-from conftest import BOOK
+from conftest import BOOK, slow_timeout
 
 CHAPTER = BOOK / "chapters" / "01_recurrence_and_bptt.ipynb"
 TIMINGS = ("_ms", "_seconds", "_time")
@@ -27,7 +27,7 @@ def _glued(tmp_path, run: int) -> dict[str, str]:
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        NotebookClient(nb, timeout=600, kernel_name="python3",
+        NotebookClient(nb, timeout=int(slow_timeout(120)), kernel_name="python3",
                        resources={"metadata": {"path": str(folder)}}).execute()  # fmt: skip
     finally:
         for k, v in old.items():
@@ -45,5 +45,6 @@ def _glued(tmp_path, run: int) -> dict[str, str]:
 def test_a_chapter_executed_twice_glues_the_same_values(tmp_path):
     first, second = _glued(tmp_path, 1), _glued(tmp_path, 2)
     assert first, "the chapter glued nothing"
+    assert sorted(first) == sorted(second), "the two executions glued different names"
     differ = sorted(k for k in first if first[k] != second.get(k))
     assert not differ, f"values that changed between two executions: {differ}"

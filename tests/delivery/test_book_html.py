@@ -55,15 +55,28 @@ def test_no_page_loads_from_another_host(html_dir):
 
 
 def test_math_and_widgets_are_served_locally(html_dir):
-    page = (html_dir / "chapters" / f"{chapter_notebooks()[0].stem}.html").read_text()
-    assert "_static/mathjax/tex-chtml.js" in page
-    assert (html_dir / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
+    """Every page with maths loads the vendored MathJax (and its fonts exist); every page
+    with an explorer carries its frames inline. Catches: one page configured right and
+    another still pointing at a CDN, a vendored script whose fonts were not copied."""
+    fonts = html_dir / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2"
+    assert fonts.is_dir() and any(fonts.glob("*.woff")), "MathJax's fonts are not vendored"
+    with_math = 0
+    for page in html_dir.rglob("*.html"):
+        text = page.read_text()
+        scripts = [u for u in _parse(page).loaded if "mathjax" in u.lower()]
+        if 'class="math' in text:
+            with_math += 1
+            local = [u.split("?")[0] for u in scripts]
+            assert local and all((page.parent / u).resolve().is_file() for u in local), (
+                f"{page.relative_to(html_dir)} has maths but no local MathJax: {scripts}"
+            )
+    assert with_math >= len(chapter_notebooks())  # every chapter has maths
 
 
 def test_launch_and_repository_buttons(html_dir):
     for nb in chapter_notebooks():
         links = _parse(html_dir / "chapters" / f"{nb.stem}.html").links
-        path = f"book/chapters/{nb.name}"
+        path = f"launch/chapters/{nb.name}"  # the launch notebook, not the MyST source
         assert f"https://colab.research.google.com/github/{OWNER_REPO}/blob/main/{path}" in links
         assert any(
             u.startswith(f"https://mybinder.org/v2/gh/{OWNER_REPO}/main") and path in u
@@ -75,18 +88,67 @@ def test_launch_and_repository_buttons(html_dir):
         )
 
 
+def _bib_titles() -> dict[str, str]:
+    """references.bib: key -> title, as plain lower-case words."""
+    text = (BOOK / "references.bib").read_text()
+    titles = {}
+    for entry in re.split(r"\n(?=@)", text):
+        key = re.match(r"@\w+\{([^,]+),", entry.strip())
+        title = re.search(r"\btitle\s*=\s*[{\"](.+?)[}\"],?\s*\n", entry, re.S)
+        if key and title:
+            titles[key.group(1).strip()] = _words(title.group(1))
+    return titles
+
+
+def _words(text: str) -> str:
+    text = re.sub(r"<[^>]+>|\\[a-zA-Z]+", " ", text).replace("{", "").replace("}", "")
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _cited_keys() -> set[str]:
+    """Every key the book's sources cite with a {cite} role."""
+    keys = set()
+    for source in [*BOOK.glob("*.md"), *chapter_notebooks()]:
+        for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", source.read_text()):
+            keys |= {k.strip() for k in group.split(",")}
+    return keys
+
+
 def test_book_niceties(html_dir):
+    """The copy button's script and the theme switch are on the pages; chapters are
+    numbered; the introduction cites the bibliography.
+    Catches: an extension named in the config whose script is not served (a word in the
+    page, no file), a theme switch without its button."""
+    for name in ("intro.html", f"chapters/{chapter_notebooks()[0].stem}.html"):
+        page = html_dir / name
+        loaded = [u.split("?")[0] for u in _parse(page).loaded]
+        copy = [u for u in loaded if u.endswith("copybutton.js")]
+        assert copy and (page.parent / copy[0]).resolve().is_file(), f"{name}: no copy button"
+        assert re.search(r'<button[^>]*class="[^"]*theme-switch-button', page.read_text()), name
     page = (html_dir / "intro.html").read_text()
-    assert "copybutton" in page and "theme-switch" in page
     chapter = (html_dir / "chapters" / f"{chapter_notebooks()[0].stem}.html").read_text()
     assert re.search(r'<h1><span class="section-number">1\. </span>', chapter), (
         "chapters are numbered"
     )
-    bib = (html_dir / "bibliography.html").read_text()
-    assert "Hochreiter" in bib and "Pascanu" in bib
     assert re.search(r'href="bibliography\.html#id\d+"', page), (
         "the introduction cites the bibliography"
     )
+
+
+def test_bibliography_lists_every_cited_work(html_dir):
+    """One bibliography entry per key the sources cite, each with its title from
+    references.bib. Catches: a citation that did not resolve (the entry missing), a
+    bibliography filtered to some pages only, entries for works never cited."""
+    bib = (html_dir / "bibliography.html").read_text()
+    entries = re.findall(r'<div class="citation" id="[^"]+"[^>]*>(.*?)</div>', bib, re.S)
+    cited, titles = _cited_keys(), _bib_titles()
+    assert cited and not cited - set(titles), (
+        f"cited but not in references.bib: {cited - set(titles)}"
+    )
+    assert len(entries) == len(cited), (len(entries), len(cited))
+    listed = [_words(e) for e in entries]
+    missing = [k for k in sorted(cited) if not any(titles[k] in e for e in listed)]
+    assert not missing, f"cited works whose title the bibliography does not show: {missing}"
 
 
 def test_pages_are_light(html_dir):
@@ -138,7 +200,16 @@ def test_execution_times_page_lists_every_chapter(html_dir):
     table = page[page.index("<table") : page.index("</table>")]
     for nb in chapter_notebooks():
         assert f"chapters/{nb.stem}" in table, f"{nb.stem} missing from the execution table"
-    assert "cache" in table or "execute" in table
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]  # after the header
+    cells = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", r, re.S)]
+             for r in rows]  # fmt: skip
+    chapters = {c[0] for c in cells}
+    assert chapters >= {f"chapters/{nb.stem}" for nb in chapter_notebooks()}
+    for document, _modified, method, seconds, status in cells:
+        # Each row: how it ran, a run time, and success (a failed run shows another mark).
+        assert method in ("cache", "execute"), (document, method)
+        assert float(seconds) > 0, (document, seconds)
+        assert status == "\u2705", (document, status)
 
 
 def test_pasted_numbers_resolved(html_dir):

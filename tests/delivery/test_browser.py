@@ -87,6 +87,23 @@ def axe_source() -> str:
     return AXE.read_text()
 
 
+# A page that loads MathJax: wait until MathJax exists, then for its own completion promise
+# (resolved once the first typesetting pass is done); a page without MathJax returns at once.
+_MATHJAX_LOADED = """() => !document.querySelector('script[src*="mathjax"]')
+    || (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise)"""
+_MATHJAX_DONE = """async () => {
+    if (window.MathJax && window.MathJax.startup) { await window.MathJax.startup.promise; }
+    return true;
+}"""
+
+
+def wait_for_mathjax(page, timeout_ms: int = 120_000) -> None:
+    """Block until MathJax has finished typesetting the page (``MathJax.startup.promise``),
+    however slow the machine: no fixed sleep that a busy 2-core machine can outlast."""
+    page.wait_for_function(_MATHJAX_LOADED, timeout=timeout_ms)
+    page.evaluate(_MATHJAX_DONE)
+
+
 class Visit:
     """One page load with everything the page said and fetched."""
 
@@ -111,7 +128,7 @@ class Visit:
             ),
         )
         page.goto(url, wait_until="networkidle")
-        page.wait_for_timeout(300)
+        wait_for_mathjax(page)
 
     def weight(self) -> tuple[int, int]:
         """Bytes of everything the page loaded: (as files, gzip-compressed as a web host

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BOOK, ROOT
+from conftest import BOOK, ROOT, slow_timeout
 
 pytestmark = pytest.mark.book
 
@@ -76,7 +76,7 @@ def _build(tmp_path: Path, chapters: dict[str, str]) -> tuple[subprocess.Complet
         [str(jb), "build", *_makefile_build_flags(), str(book)],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=slow_timeout(120),
     )
     return result, book
 

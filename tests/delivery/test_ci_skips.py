@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, slow_timeout
 
 SUITE = """
 import pytest
@@ -44,7 +44,7 @@ def _run(tmp_path, ci: str | None, source: str = SUITE):
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=slow_timeout(30),
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, chapter_notebooks, need
+from conftest import ROOT, chapter_notebooks, need, slow_timeout
 
 REPOSITORY = "git+https://github.com/gradients-through-time/gradients-through-time"
 # What Colab preinstalls (the packages the book needs), and the kernel machinery nbclient uses.
@@ -80,7 +80,7 @@ def _small_notebook(tmp: Path) -> Path:
 _RUN = """
 import json, sys, nbformat, nbclient
 nb = nbformat.read(sys.argv[1], as_version=4)
-nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+nbclient.NotebookClient(nb, timeout=int(sys.argv[3]), kernel_name="python3",
                         resources={"metadata": {"path": sys.argv[2]}}).execute()
 nbformat.write(nb, sys.argv[1])
 """
@@ -96,12 +96,12 @@ def test_explorer_renders_in_colab_versions(tmp_path, ipywidgets):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env.update(TQDM_DISABLE="1", MPLBACKEND="agg", PATH=f"{venv / 'bin'}:{env['PATH']}")
     run = subprocess.run(
-        [python, "-c", _RUN, str(notebook), str(tmp_path)],
+        [python, "-c", _RUN, str(notebook), str(tmp_path), str(int(slow_timeout(120)))],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=slow_timeout(300),
     )
     assert run.returncode == 0, f"a cell raised:\n{run.stderr[-3000:]}"
     cells = json.loads(notebook.read_text())["cells"]

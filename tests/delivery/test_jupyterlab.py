@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import chapter_notebooks
+from conftest import chapter_notebooks, slow_timeout
 
 pytestmark = pytest.mark.browser
 TOKEN = "gradients-through-time-test"
@@ -57,7 +57,8 @@ def lab(tmp_path_factory):
         env={**os.environ, "TQDM_DISABLE": "1"},
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
+    deadline = time.monotonic() + slow_timeout(60)
+    while time.monotonic() < deadline:
         if server.poll() is not None:
             break
         try:
@@ -78,8 +79,10 @@ def test_live_slider_redraws_the_figure(browser, lab):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page()
     page.goto(f"{url}/lab/tree/{name}?token={TOKEN}", wait_until="domcontentloaded")
-    page.wait_for_selector(".jp-Notebook", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook", timeout=slow_timeout(60) * 1000)
+    page.wait_for_selector(
+        ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=slow_timeout(60) * 1000
+    )
     # JupyterLab sometimes asks which kernel to start; the notebook's own (python3) is preselected.
     select = page.get_by_role("button", name="Select", exact=True)
     for _ in range(20):
@@ -87,27 +90,33 @@ def test_live_slider_redraws_the_figure(browser, lab):
             select.click()
             break
         page.wait_for_timeout(250)
-    page.get_by_role("menuitem", name="Run", exact=True).click(timeout=30_000)
+    page.get_by_role("menuitem", name="Run", exact=True).click(timeout=slow_timeout(30) * 1000)
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     # The first explorer: a widget box holding sliders and the image they redraw.
     box = page.locator(".widget-vbox", has=page.locator(".widget-slider")).first
     try:
-        box.wait_for(state="attached", timeout=240_000)
+        box.wait_for(state="attached", timeout=slow_timeout(240) * 1000)
     except Exception:
         page.screenshot(path=str(SHOTS / "jupyterlab_failure.png"))
         raise
     box.scroll_into_view_if_needed()
     image = box.locator("img").first
-    image.wait_for(timeout=60_000)
+    image.wait_for(timeout=slow_timeout(60) * 1000)
     before = image.get_attribute("src")
     readout = box.locator(".widget-readout").first
     value_before = readout.inner_text()
     box.locator(".noUi-handle").first.focus()
     page.keyboard.press("ArrowLeft")
-    for _ in range(120):  # the kernel redraws; the image's blob URL changes
-        if image.get_attribute("src") != before:
-            break
-        page.wait_for_timeout(500)
+    # The kernel redraws; the image's blob URL changes. Wait for that change, not a sleep.
+    try:
+        page.wait_for_function(
+            "([img, before]) => img.getAttribute('src') !== before",
+            arg=[image.element_handle(), before],
+            timeout=slow_timeout(60) * 1000,
+        )
+    except Exception:
+        page.screenshot(path=str(SHOTS / "jupyterlab_failure.png"))
+        raise
     assert image.get_attribute("src") != before, "moving the slider did not redraw the figure"
     assert readout.inner_text() != value_before
     page.screenshot(path=str(SHOTS / "jupyterlab_explorer.png"))

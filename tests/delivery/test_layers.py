@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, slow_timeout
 
 LINT = Path(sys.executable).with_name("lint-imports")
 
@@ -19,7 +19,7 @@ LINT = Path(sys.executable).with_name("lint-imports")
 def _lint(lib: Path, cwd: Path) -> subprocess.CompletedProcess:
     env = {"PYTHONPATH": str(lib), "PATH": "/usr/bin:/bin"}
     return subprocess.run(
-        [str(LINT)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+        [str(LINT)], cwd=cwd, env=env, capture_output=True, text=True, timeout=slow_timeout(60)
     )
 
 

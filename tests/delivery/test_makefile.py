@@ -17,7 +17,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import BOOK, ROOT
+from conftest import BOOK, ROOT, slow_timeout
 
 STAMP = "book/_build/.lib-stamp"
 
@@ -28,7 +28,7 @@ def _make(folder, *targets):
         cwd=folder,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=slow_timeout(15),
     )
 
 

@@ -264,13 +264,15 @@ def test_mimebundle_carries_all_three_renderings():
 
 
 def test_live_widget_redraws_on_change():
-    ex = explore(tiny_figure, a=(0, 1, 0.5, 0.0))
+    """The widget starts at the default (a = 1.0, the last value, not the slider's first)
+    and redraws the figure at the value the slider moves to.
+    Catches: a widget that starts at ``values[0]``, or redraws at the old value."""
+    ex = explore(tiny_figure, a=(0, 1, 0.5, 1.0))
     box = ex.widget()
     slider, image = box.children[0], box.children[1]
-    before = image.value
-    slider.value = 1.0
-    assert image.value != before
-    assert image.value == ex.figure_png(a=1.0)
+    assert slider.value == 1.0 and image.value == ex.figure_png(a=1.0)
+    slider.value = 0.5
+    assert image.value == ex.figure_png(a=0.5) != ex.figure_png(a=1.0)
 
 
 def test_still_is_drawn_at_the_defaults_not_the_first_values():

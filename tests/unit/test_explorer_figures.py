@@ -9,7 +9,7 @@ import math
 import numpy as np
 import torch
 
-from rnngrad import frames, rnn_jacobian_norms, set_forget_bias_
+from rnngrad import AddingProblem, frames, make_model, rnn_jacobian_norms, set_forget_bias_
 from rnngrad.cells.init import with_singular_values
 from rnngrad.measure import claims
 
@@ -42,28 +42,82 @@ def test_singular_value_figure_plots_the_library_norms():
     assert not np.allclose(a["tanh RNN"], b["tanh RNN"])
 
 
+def _lstm_unrolled(lstm, x):
+    """The LSTM's equations written out here (gate order i, f, g, o as PyTorch stores them),
+    float64, from h_0 = c_0 = 0 over a batch-first x (B, T, input). Returns the lists of
+    h_t, c_t and f_t, t = 1..T; every c_t is a node of the autograd graph."""
+    w_ih, w_hh = lstm.weight_ih_l0.double(), lstm.weight_hh_l0.double()
+    b = (lstm.bias_ih_l0 + lstm.bias_hh_l0).double()
+    hidden = lstm.hidden_size
+    h = c = torch.zeros(x.shape[0], hidden, dtype=torch.float64)
+    hs, cs, fs = [], [], []
+    for t in range(x.shape[1]):
+        gates = x[:, t].double() @ w_ih.T + h @ w_hh.T + b
+        i, f, g, o = gates.split(hidden, dim=-1)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        hs.append(h)
+        cs.append(c)
+        fs.append(f)
+    return hs, cs, fs
+
+
 def test_forget_bias_figure_plots_closed_form_and_measurement():
+    """The measured curve is ||dL/dc_{T-lag}|| / ||dL/dc_T|| (batch mean) of the chapter's LSTM,
+    here by autograd through the LSTM written out in this file, not through the library's
+    probe; the closed form is sigma(b)^lag.
+    Catches: a figure (or ``forget_gate_decay``) that never sets the bias, plots the norms in
+    time order instead of by lag, normalises by the first step, or swaps the two curves."""
+    steps, hidden = 30, 16
     for bias in (-1.0, 2.5):
-        lines = list(_by_label(frames.forget_bias_frame(bias, steps=30).axes[0]).values())
+        lines = list(_by_label(frames.forget_bias_frame(bias, steps=steps).axes[0]).values())
         closed, measured = lines[0], lines[1]
         f = 1 / (1 + math.exp(-bias))
-        np.testing.assert_allclose(closed, np.maximum(f ** np.arange(30.0), 1e-30))
-        _, expected = claims.forget_gate_decay(bias, 30, seed=0)
-        np.testing.assert_allclose(measured, np.maximum(expected, 1e-30))
+        np.testing.assert_allclose(closed, np.maximum(f ** np.arange(float(steps)), 1e-30))
+        # The chapter's model: built under seed 0, bias set, 32 adding-problem sequences.
+        torch.manual_seed(0)
+        task = AddingProblem(T=steps)
+        model = make_model("lstm", task, hidden_size=hidden)
+        set_forget_bias_(model.rnn, bias)
+        x, y = task.sample(32, torch.Generator().manual_seed(0))
+        hs, cs, _ = _lstm_unrolled(model.rnn, x)
+        head_w, head_b = model.head.weight.double(), model.head.bias.double()
+        loss = ((hs[-1] @ head_w.T + head_b).squeeze(-1) - y.double()).pow(2).mean()
+        grads = torch.autograd.grad(loss, cs)  # total dL/dc_t, t = 1..T
+        norms = torch.stack([g.norm(dim=-1).mean() for g in grads]).detach().numpy()
+        expected = norms[::-1] / norms[-1]  # lag 0, 1, ..., T - 1
+        np.testing.assert_allclose(measured, np.maximum(expected, 1e-30), rtol=1e-4)
+
+
+def _carried_by_hand(forget, seed):
+    """||g_k|| / ||g|| and cos(g_k, g) for g_k = g * f_T * ... * f_{T-k+1}, a loop from the
+    last step back (g: the seeded random vector the chapter carries)."""
+    g = torch.randn(forget.shape[1], generator=torch.Generator().manual_seed(seed)).double()
+    carried, ratio, cosine = g.clone(), [], []
+    for t in range(forget.shape[0] - 1, -1, -1):
+        carried = carried * forget[t]
+        ratio.append((carried.norm() / g.norm()).item())
+        cosine.append((carried @ g / (carried.norm() * g.norm())).item())
+    return np.array(ratio), np.array(cosine)
 
 
 def test_gating_figure_plots_the_carried_gradient():
-    steps, hidden, bias = 12, 8, 1.5
-    fig = frames.gating_frame(bias, steps=steps, hidden=hidden)
-    lstm = claims.random_lstm(hidden, seed=0)
-    set_forget_bias_(lstm, bias)
-    x = torch.randn(1, steps, hidden, generator=torch.Generator().manual_seed(0))
-    ratio, cosine = claims.elementwise_gating(claims.forget_activations(lstm, x.double())[0])
-    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), ratio.numpy())
-    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), cosine.numpy())
-    # The slider matters: a larger forget bias carries more of the gradient back.
-    more = frames.gating_frame(bias + 2, steps=steps, hidden=hidden).axes[0].lines[0].get_ydata()
-    assert more[-1] > ratio[-1].item()
+    """The plotted ratio and cosine are a random gradient carried back through the forget
+    gates of the chapter's random LSTM, gates and product written out in this file.
+    Catches: gates multiplied first-to-last, a figure that ignores its bias slider, the
+    cosine taken against the wrong vector, the two panels swapped."""
+    steps, hidden = 12, 8
+    for bias in (1.5, 3.5):
+        fig = frames.gating_frame(bias, steps=steps, hidden=hidden)
+        lstm = claims.random_lstm(hidden, seed=0)  # nn.LSTM under seed 0, float64
+        set_forget_bias_(lstm, bias)
+        x = torch.randn(1, steps, hidden, generator=torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            _, _, forget = _lstm_unrolled(lstm, x)
+        ratio, cosine = _carried_by_hand(torch.cat(forget), seed=0)
+        np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), ratio, rtol=1e-9)
+        np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), cosine, rtol=1e-9)
 
 
 def test_product_of_factors_figure_against_autograd():

@@ -5,6 +5,7 @@ and clear errors for bad arguments."""
 import math
 
 import matplotlib
+import numpy as np
 import pytest
 import sympy as sp
 import torch
@@ -165,17 +166,45 @@ def test_sympy_modulus_and_memory_time_against_autograd():
         torch.testing.assert_close(grads[t], expected, rtol=1e-10, atol=1e-12)
 
 
+def _lru_loss_written_out(params: dict, x, y):
+    """The LRU model's MSE on (x, y), Orvieto et al. (2023) written out here in float64 with a
+    plain loop: u_t = relu(W_e x_t + b_e), lambda = exp(-e^nu + i e^theta), gamma = e^gamma_log,
+    h_t = lambda h_{t-1} + gamma (B_re + i B_im) u_t, and a Linear-ReLU-Linear head on
+    [Re h_T, Im h_T]."""
+    u = torch.relu(x @ params["encoder.0.weight"].T + params["encoder.0.bias"])
+    lam = torch.exp(-torch.exp(params["lru.nu_log"])) * torch.exp(
+        1j * torch.exp(params["lru.theta_log"])
+    )
+    gamma = torch.exp(params["lru.gamma_log"])
+    b = torch.complex(params["lru.b_re"], params["lru.b_im"])
+    h = torch.zeros(x.shape[0], lam.shape[0], dtype=torch.complex128)
+    for t in range(x.shape[1]):
+        h = lam * h + gamma * (u[:, t].to(torch.complex128) @ b.T)
+    feats = torch.cat([h.real, h.imag], -1)
+    hidden = torch.relu(feats @ params["head.0.weight"].T + params["head.0.bias"])
+    pred = hidden @ params["head.2.weight"].T + params["head.2.bias"]
+    return ((pred.squeeze(-1) - y) ** 2).mean()
+
+
 def test_lru_float32_gradients_match_float64_autograd():
+    """The float32 model's gradients (scan, complex64) against autograd of the equations
+    written out above in float64 (loop, complex128), parameter by parameter.
+    Catches: a model whose scan, gamma, phase or read-out differs from the paper's equations
+    (a model compared with its own float64 copy would share the mistake), and float32
+    gradients lost to rounding over 30 steps."""
     torch.manual_seed(0)
     task = rnngrad.AddingProblem(30)
     model = make_lru_model(task, 8, width=8, r_min=0.8, r_max=0.99, seed=0)
-    model64 = make_lru_model(task, 8, width=8, r_min=0.8, r_max=0.99, seed=0).double()
-    model64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
     x, y = task.sample(16, torch.Generator().manual_seed(0))
     task.loss(model(x), y).backward()
-    task.loss(model64(x.double()), y.double()).backward()
-    for (name, p), p64 in zip(model.named_parameters(), model64.parameters(), strict=True):
-        torch.testing.assert_close(p.grad.double(), p64.grad, rtol=1e-3, atol=1e-5, msg=name)
+    params = {k: v.detach().double().requires_grad_() for k, v in model.state_dict().items()}
+    loss64 = _lru_loss_written_out(params, x.double(), y.double())
+    assert loss64.item() == pytest.approx(task.loss(model(x), y).item(), rel=1e-5)
+    loss64.backward()
+    for name, p in model.named_parameters():
+        torch.testing.assert_close(
+            p.grad.double(), params[name].grad, rtol=1e-3, atol=1e-5, msg=name
+        )
 
 
 def test_model_scan_and_loop_modes_agree():
@@ -199,16 +228,43 @@ def test_trace_gives_total_gradients_through_time():
         torch.testing.assert_close(
             trace.dL_dh[:, t], lam.conj() ** (19 - t) * trace.dL_dh[:, -1], rtol=1e-9, atol=1e-14
         )
-    assert trace.gradient_norms().shape == (20,) and 0 < trace.reach() <= 1
+    # The norms against the closed form: ||dL/dh_t|| = || |lambda|^(T-t) * dL/dh_T || with
+    # dL/dh_T from autograd through the read-out alone (independent of the probe), batch mean.
+    h_last = model.states(x)[:, -1].detach().requires_grad_()
+    (g_last,) = torch.autograd.grad(task.loss(model.readout(h_last.unsqueeze(1)), y), h_last)
+    expected = torch.stack(
+        [(lam.abs() ** (19 - t) * g_last.abs()).norm(dim=-1).mean() for t in range(20)]
+    )
+    torch.testing.assert_close(trace.gradient_norms(), expected, rtol=1e-9, atol=0.0)
+    assert trace.reach() == pytest.approx((expected[0] / expected[-1]).item(), rel=1e-9)
+    assert trace.reach() < 0.95**19  # every |lambda| <= r_max = 0.95: the reach is below it
 
 
 def test_train_runs_an_lru_model():
+    """Five steps of ``train`` equal five Adam steps written out here, bit for bit, and the
+    LRU's own parameters (nu, theta, gamma, B) move. Catches: LRU parameters that do not
+    reach the optimiser or get no gradient through the scan."""
     task = rnngrad.AddingProblem(20)
     model = make_lru_model(task, 4, width=8, seed=0)
     history = rnngrad.train(
         model, task, 5, batch_size=8, eval_every=5, device="cpu", progress=False
     )
     assert history.steps == 5 and math.isfinite(history.final_metric)
+    replay = make_lru_model(task, 4, width=8, seed=0)
+    start = {k: v.detach().clone() for k, v in replay.named_parameters()}
+    opt, data, losses = torch.optim.Adam(replay.parameters(), lr=2e-3), torch.Generator(), []
+    data.manual_seed(0)
+    for _ in range(5):
+        x, y = task.sample(8, data)
+        loss = task.loss(replay(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert history.loss == losses
+    for (name, p), q in zip(model.named_parameters(), replay.parameters(), strict=True):
+        assert torch.equal(p, q), name
+        assert not torch.equal(start[name], q), f"{name} never moved"
 
 
 def test_impulse_response_is_lambda_to_the_k():
@@ -217,11 +273,38 @@ def test_impulse_response_is_lambda_to_the_k():
     torch.testing.assert_close(h, lam ** torch.arange(12))
 
 
-def test_figures_draw():
-    for modulus in (0.0, 0.5, 0.98, 1.0):
+def test_eigenvalue_figure_plots_lambda_to_the_k():
+    """Left: Re lambda^k and the envelope +-|lambda|^k; right: |lambda|^k and the e-folding
+    time -1/ln|lambda|, for lambda = r e^{i pi phase}, against numbers written out here.
+    Catches: the phase taken in radians instead of units of pi, the envelope of another
+    modulus, the e-folding time as -ln r."""
+    r, phase, lags = 0.9, 0.25, 60
+    left, right = frames.eigenvalue_frame(r, phase, lags).axes
+    k = np.arange(lags)
+    real = left.lines[0]
+    shown = len(real.get_xdata())
+    np.testing.assert_allclose(real.get_ydata(), (r**k * np.cos(np.pi * phase * k))[:shown])
+    np.testing.assert_allclose(left.lines[1].get_ydata(), r**k)
+    np.testing.assert_allclose(left.lines[2].get_ydata(), -(r**k))
+    np.testing.assert_allclose(right.lines[0].get_ydata(), r**k)
+    (tau,) = [line for line in right.lines if line.get_label().startswith(r"$\tau_e$")]
+    assert tau.get_xdata()[0] == pytest.approx(-1 / math.log(r))
+    for modulus in (0.0, 1.0):  # the edges draw too
         assert isinstance(frames.eigenvalue_frame(modulus, 0.25), matplotlib.figure.Figure)
-    ring = frames.ring_frame({"a": (0.0, 1.0, 6.28), "b": (0.9, 0.999, 0.6)}, n=20)
-    assert len(ring.axes) == 2
+
+
+def test_ring_figure_draws_eigenvalues_inside_their_ring():
+    """Each panel scatters n eigenvalues with r_min <= |lambda| <= r_max and phase in
+    [0, max_phase]. Catches: rings swapped between panels, moduli drawn outside the ring."""
+    rings = {"a": (0.0, 1.0, 6.28), "b": (0.9, 0.999, 0.6)}
+    fig = frames.ring_frame(rings, n=20)
+    assert len(fig.axes) == 2
+    for ax, (r_min, r_max, max_phase) in zip(fig.axes, rings.values(), strict=True):
+        (points,) = ax.collections
+        lam = points.get_offsets()[:, 0] + 1j * points.get_offsets()[:, 1]
+        assert len(lam) == 20
+        assert (np.abs(lam) >= r_min - 1e-6).all() and (np.abs(lam) <= r_max + 1e-6).all()
+        assert (np.mod(np.angle(lam), 2 * np.pi) <= max_phase + 1e-5).all()
 
 
 @pytest.mark.parametrize(

@@ -157,12 +157,40 @@ def test_irnn_start():
 
 @pytest.mark.parametrize("cell", cell_names("classic") + cell_names("non-gated"))
 def test_every_variant_trains_in_the_shared_loop(cell):
+    """Three steps of ``train`` equal three Adam steps written out here, bit for bit, and
+    every parameter moves. Catches: a cell with a parameter no gradient reaches (e.g. a
+    detached recurrent weight), a loop that draws its batches or held-out set from other
+    generators, or an update other than one Adam step per batch."""
     task = CopyTask(2) if cell == "leaky" else AddingProblem(T=6)
     torch.manual_seed(0)
     model = make_model(cell, task, hidden_size=8)
     assert model.cell == cell
-    history = train(model, task, 3, batch_size=8, eval_batch=16, eval_every=3, progress=False)
+    history = train(
+        model, task, 3, batch_size=8, eval_batch=16, eval_every=3, progress=False, device="cpu"
+    )
     assert history.steps == 3 and math.isfinite(history.loss[-1])
+    # The same three steps replayed by hand: Adam (lr 2e-3) on batches of 8 from a generator
+    # seeded 0, then the metric on 16 held-out sequences from a generator seeded 10,000.
+    torch.manual_seed(0)
+    replay = make_model(cell, task, hidden_size=8)
+    start = [p.detach().clone() for p in replay.parameters()]
+    opt, data, losses = torch.optim.Adam(replay.parameters(), lr=2e-3), torch.Generator(), []
+    data.manual_seed(0)
+    for _ in range(3):
+        x, y = task.sample(8, data)
+        loss = task.loss(replay(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert history.loss == losses
+    replay.eval()
+    with torch.no_grad():
+        x, y = task.sample(16, torch.Generator().manual_seed(10_000))
+        assert history.eval_metric == [task.metric(replay(x), y)]
+    for (name, p), q, p0 in zip(model.named_parameters(), replay.parameters(), start, strict=True):
+        assert torch.equal(p, q), name  # the loop trained exactly these parameters
+        assert not torch.equal(p0, q), f"{name} never moved: no gradient reaches it"
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "orthogonal"])
@@ -380,10 +408,58 @@ def test_leaky_reach_figure_measures_alpha_to_the_k_without_recurrent_weights():
     assert jacobian_shrink_frame(1.0, steps=10, hidden=4).axes
 
 
-def test_deep_reach_shape_and_arguments():
-    reach = deep_reach("indrnn", 2, 20, hidden_size=4, batch=2)
+def _deep_reach_written_out(cell, layers, steps, hidden, batch, seed=0, gamma=2.0, eps=0.01):
+    """deep_reach's measurement with the stack's equations written out here: the same seeded
+    weights, input and read-out, each layer a loop h_t = phi(W x_t + b + U h_{t-1}) (U: the
+    full matrix for the tanh RNN, the diagonal u for the ReLU IndRNN), then autograd of
+    r . h_T(top) with respect to every x_t; ||dL/dx_t|| over the batch, over the last one's."""
+    torch.manual_seed(seed)
+    if cell == "indrnn":
+        stack = DeepIndRNN(1, hidden, layers, bound=gamma ** (1 / steps))
+        with torch.no_grad():
+            for layer in stack.layers:
+                layer.weight_hh_l0.uniform_(eps ** (1 / steps), gamma ** (1 / steps))
+        weights = [
+            (layer.weight_ih_l0, layer.bias_ih_l0, torch.diag(layer.weight_hh_l0), 0.0)
+            for layer in stack.layers
+        ]
+        phi = torch.relu
+    else:
+        stack = nn.RNN(1, hidden, num_layers=layers, batch_first=True)
+        weights = [
+            tuple(getattr(stack, f"{n}_l{k}") for n in ("weight_ih", "bias_ih", "weight_hh"))
+            + (getattr(stack, f"bias_hh_l{k}"),)
+            for k in range(layers)
+        ]
+        phi = torch.tanh
+    x = torch.rand(batch, steps, 1, dtype=torch.float64, requires_grad=True)
+    readout = torch.randn(hidden, dtype=torch.float64)
+    inputs = [x[:, t] for t in range(steps)]
+    for w_ih, b_ih, w_hh, b_hh in weights:
+        w_ih, b_ih, w_hh = w_ih.double(), b_ih.double(), w_hh.double()
+        b_hh = b_hh.double() if torch.is_tensor(b_hh) else b_hh
+        h, outs = torch.zeros(batch, hidden, dtype=torch.float64), []
+        for inp in inputs:
+            h = phi(inp @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
+            outs.append(h)
+        inputs = outs
+    (grad,) = torch.autograd.grad((inputs[-1] @ readout).sum(), x)
+    norms = torch.stack([grad[:, t].pow(2).sum().sqrt() for t in range(steps)])
+    return (norms / norms[-1]).detach()
+
+
+@pytest.mark.parametrize("cell, layers", [("indrnn", 2), ("rnn", 2), ("rnn", 1)])
+def test_deep_reach_is_autograd_of_the_stack_written_out(cell, layers):
+    """Catches: a reach through the first layer only, taken from the wrong end (x_T over
+    x_1), normalised by the first step, a batch mean where the chapter uses the norm over the
+    batch, or an IndRNN band [eps^(1/T), gamma^(1/T)] not applied."""
+    reach = deep_reach(cell, layers, 20, hidden_size=4, batch=3)
+    expected = _deep_reach_written_out(cell, layers, 20, hidden=4, batch=3)
     assert reach.shape == (20,) and reach[-1].item() == pytest.approx(1.0)
-    assert (deep_reach("rnn", 1, 5, hidden_size=3) > 0).all()
+    torch.testing.assert_close(reach, expected, rtol=1e-9, atol=1e-300)
+
+
+def test_deep_reach_arguments():
     with pytest.raises(ValueError, match="indrnn"):
         deep_reach("lstm", 1, 5)
     with pytest.raises(ValueError, match="ints"):

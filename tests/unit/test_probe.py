@@ -1,5 +1,6 @@
 """The probe's gradients and Jacobians agree with independent autograd computations."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -9,6 +10,7 @@ from rnngrad import (
     make_model,
     probe,
     rnn_jacobian_norms,
+    set_recurrent_singular_values_,
     with_singular_values,
 )
 
@@ -224,5 +226,84 @@ def test_gradient_norms_average_the_norms_over_the_batch():
 
     dL_dh = torch.tensor([[[3.0, 4.0], [0.0, 1.0]], [[-3.0, 4.0], [2.0, 0.0]]])  # (B, T, H)
     trace = Trace(h=torch.zeros_like(dL_dh), dL_dh=dL_dh, loss=0.0)
-    torch.testing.assert_close(trace.gradient_norms(), torch.tensor([5.0, 1.5]))
+    torch.testing.assert_close(
+        trace.gradient_norms(), torch.tensor([5.0, 1.5], dtype=torch.float64)
+    )
     assert trace.reach() == pytest.approx(5.0 / 1.5)
+
+
+def _relu_rnn_reach_in_numpy(model, x, y) -> float:
+    """||dL/dh_1|| / ||dL/dh_T|| (batch means of per-sequence norms) of a one-layer ReLU
+    ``nn.RNN`` with a read-out of h_T and the MSE, by a hand-written backward pass in float64
+    NumPy: the forward states from the parameters, dL/dh_T = 2 (v.h_T + c - y) v / B, then
+    dL/dh_{t-1} = W^T (1[a_t > 0] * dL/dh_t). Shares no code with the probe."""
+    rnn = model.rnn
+    W, U = (p.detach().double().numpy() for p in (rnn.weight_hh_l0, rnn.weight_ih_l0))
+    b = (rnn.bias_ih_l0 + rnn.bias_hh_l0).detach().double().numpy()
+    v, c = model.head.weight.detach().double().numpy()[0], model.head.bias.item()
+    X, Y = x.double().numpy(), y.double().numpy()
+    h, pre = np.zeros((X.shape[0], W.shape[0])), []
+    for t in range(X.shape[1]):
+        pre.append(X[:, t] @ U.T + h @ W.T + b)
+        h = np.maximum(pre[-1], 0.0)
+    g = 2 / X.shape[0] * (h @ v + c - Y)[:, None] * v[None, :]
+    last = np.linalg.norm(g, axis=1).mean()
+    for a in reversed(pre[1:]):
+        g = (g * (a > 0)) @ W
+    return float(np.linalg.norm(g, axis=1).mean() / last)
+
+
+def _chapter3_relu_rnn(scale):
+    """Chapter 3's set-up: a 64-unit ReLU RNN (float32), every recurrent singular value
+    ``scale``, on 128 adding-problem sequences of length 50."""
+    task = AddingProblem(T=50)
+    x, y = task.sample(128, torch.Generator().manual_seed(0))
+    model = make_model("rnn", task, hidden_size=64, nonlinearity="relu", seed=0)
+    set_recurrent_singular_values_(model.rnn, scale, generator=torch.Generator().manual_seed(0))
+    return task, model, x, y
+
+
+def test_reach_of_a_float32_model_is_not_a_float32_underflow():
+    """Chapter 3's ReLU RNN at scale 0.5 once read "reach exactly 0": every entry of its
+    float32 dL/dh_1 is non-zero (about 4e-25), but their squares (1e-50) are not float32
+    numbers, so a float32 norm is 0. The reach must be positive, finite and equal to an
+    independent float64 computation (2.2e-23). Catches gradient norms summed in the model's
+    float32 (reach 0), and a reach taken as last / first (4e22)."""
+    task, model, x, y = _chapter3_relu_rnn(0.5)
+    trace = probe(model, task, x, y)
+    assert trace.dL_dh.dtype == torch.float32
+    assert bool((trace.dL_dh[:, 0] != 0).all())  # the gradient itself did not underflow ...
+    assert trace.dL_dh[:, 0].norm(dim=-1).max().item() == 0.0  # ... only its float32 squares
+    expected = _relu_rnn_reach_in_numpy(model, x, y)
+    assert 1e-25 < expected < 1e-20
+    assert trace.gradient_norms().dtype == torch.float64
+    assert trace.reach() == pytest.approx(expected, rel=1e-4, abs=0)  # abs=0: 0 is not near 2e-23
+
+
+def test_a_float64_probe_keeps_a_product_that_float32_cannot_hold():
+    """At scale 0.1 the same RNN's dL/dh_1 is about 1e-60, below float32's smallest number:
+    the float32 backward pass itself flushes it to 0, and only a float64 probe
+    (``dtype=torch.float64``) measures it. Catches a ``dtype`` that is ignored (reach 0) or
+    applied to the parameters but not to the inputs (a dtype error)."""
+    task, model, x, y = _chapter3_relu_rnn(0.1)
+    assert probe(model, task, x, y).reach() == 0.0  # float32: the product underflowed
+    expected = _relu_rnn_reach_in_numpy(model, x, y)
+    assert 0 < expected < 1e-45
+    assert probe(model, task, x, y, dtype=torch.float64).reach() == pytest.approx(
+        expected, rel=1e-8, abs=0
+    )
+
+
+def test_the_weight_gradient_is_a_sum_over_time():
+    """Chapter 1: dL/dW_hh = sum_t (phi'(a_t) * dL/dh_t) h_{t-1}^T, built from the probe's states
+    and total gradients, equals autograd's gradient of the fused module. Catches a probe that
+    returns partial instead of total dL/dh_t (only the last step's term would survive), and
+    states shifted by one step (h_t in place of h_{t-1})."""
+    task = AddingProblem(T=15)
+    model, x, y = _float64_setup("rnn", task, hidden_size=6, batch=4, data_seed=3)
+    trace = probe(model, task, x, y)
+    previous = torch.cat([torch.zeros_like(trace.h[:, :1]), trace.h[:, :-1]], dim=1)
+    summed = torch.einsum("bti,btj->ij", (1 - trace.h**2) * trace.dL_dh, previous)
+    model.zero_grad()
+    task.loss(model(x), y).backward()
+    torch.testing.assert_close(summed, model.rnn.weight_hh_l0.grad, rtol=1e-10, atol=1e-12)

@@ -188,6 +188,32 @@ def test_bad_arguments():
         make_model("transformer", AddingProblem(T=5))
     with pytest.raises(ValueError, match="hidden_size"):
         make_model("gru", AddingProblem(T=5), hidden_size=0)
+    for lr in (0.0, -1e-3, float("nan")):
+        with pytest.raises(ValueError, match="lr must be positive"):
+            _run(lr=lr)
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        _run(seed=-1)
+
+
+def test_make_model_sets_the_forget_bias_of_every_lstm_layer():
+    """``forget_bias`` makes b_if + b_hf equal the value in every layer (rows H..2H of
+    PyTorch's i, f, g, o), leaves the other gates' biases as drawn, and is ignored by cells
+    without a forget gate (the same weights as without it).
+    Catches: a keyword that is dropped, set in the first layer only, written into the input
+    gate's rows, or added to the drawn bias instead of replacing the total."""
+    task, H = AddingProblem(T=5), 6
+    plain = make_model("lstm", task, hidden_size=H, num_layers=2, seed=3)
+    biased = make_model("lstm", task, hidden_size=H, num_layers=2, seed=3, forget_bias=2.5)
+    for k in range(2):
+        total = getattr(biased.rnn, f"bias_ih_l{k}") + getattr(biased.rnn, f"bias_hh_l{k}")
+        drawn = getattr(plain.rnn, f"bias_ih_l{k}") + getattr(plain.rnn, f"bias_hh_l{k}")
+        torch.testing.assert_close(total[H : 2 * H], torch.full((H,), 2.5))
+        torch.testing.assert_close(total[:H], drawn[:H], rtol=0, atol=0)
+        torch.testing.assert_close(total[2 * H :], drawn[2 * H :], rtol=0, atol=0)
+    gru = make_model("gru", task, hidden_size=H, seed=3, forget_bias=2.5)
+    same = make_model("gru", task, hidden_size=H, seed=3)
+    for (name, p), q in zip(gru.named_parameters(), same.parameters(), strict=True):
+        assert torch.equal(p, q), name
 
 
 def test_stop_reads_as_a_sentence():

@@ -30,6 +30,16 @@ def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(arm=[label(r) for r in frame.to_dict("records")])
 
 
+def pooled(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The records of studies that differ in one training option, in one frame whose arms
+    say which: ``{", clipped at 1": clipped, ", unclipped": unclipped}`` appends each key to
+    its frame's start labels ('RNN, orthogonal, sigma = 2, clipped at 1')."""
+    return pd.concat(
+        [frame.assign(start=frame["start"] + suffix) for suffix, frame in frames.items()],
+        ignore_index=True,
+    )
+
+
 def outcomes(frame: pd.DataFrame, arm: str, setting, by: str) -> list[float | None]:
     """One outcome per seed of ``arm`` at ``setting``: the step that reached the target (None:
     never) or the final metric (NaN: diverged)."""

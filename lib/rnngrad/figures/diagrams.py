@@ -184,3 +184,86 @@ def gru_cell_figure() -> Figure:
         fontsize=9,
     )
     return fig
+
+
+def unrolled_lstm_figure(steps: int = 3) -> Figure:
+    """The LSTM unrolled in time, drawn for the backward pass: the cell line c_0 -> c_T on
+    top, where the gradient can travel multiplied by f_t alone (the diagonal path), and one
+    W-path, on which the gradient leaves the cell for h, passes the recurrent matrix W into
+    the next step's gates and re-enters the cell."""
+    fig = Figure(figsize=(8.2, 3.6), layout="constrained")
+    ax = fig.subplots()
+    ax.set_axis_off()
+    gap = 3.0
+    ax.set_xlim(-0.6, steps * gap + 1.4)
+    ax.set_ylim(-0.35, 5.1)
+    grey = dict(arrowstyle="-|>", color="#666666", lw=1.2, shrinkA=12, shrinkB=12)
+    cell = dict(arrowstyle="-|>", color=COLORS["lstm"], lw=3, shrinkA=13, shrinkB=13)
+    w_path = dict(arrowstyle="-|>", color=COLORS["rnn"], lw=1.8, ls="--", shrinkA=13, shrinkB=13)
+    state = dict(boxstyle="round,pad=0.3", fc="#e8f0fb", ec=COLORS["lstm"])
+    for t in range(steps + 1):
+        x, name = t * gap, ("T" if t == steps else str(t))
+        ax.text(x, 3.8, f"$c_{{{name}}}$", ha="center", va="center", fontsize=12, bbox=state)
+        ax.text(x, 0.9, f"$h_{{{name}}}$", ha="center", va="center", fontsize=12, bbox=state)
+        if t == 0:
+            continue
+        gx = x - gap / 2
+        ax.text(
+            gx,
+            2.35,
+            f"gates\n$f, i, g, o$\nof step {name}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox=dict(boxstyle="round,pad=0.3", fc="#f4f4f4", ec="#888888"),
+        )
+        ax.annotate("", (x, 3.8), (x - gap, 3.8), arrowprops=cell)  # c_{t-1} -> c_t
+        ax.text(gx, 4.15, f"$\\times f_{{{name}}}$", ha="center", color=COLORS["lstm"], fontsize=11)
+        ax.annotate("", (gx, 2.35), (x - gap, 0.9), arrowprops={**grey, "shrinkB": 30})  # via W
+        ax.text(gx - 0.95, 1.35, "$W$", fontsize=10, color="#444444")
+        ax.annotate("", (x, 3.8), (gx, 2.35), arrowprops={**grey, "shrinkA": 30})  # f, i g
+        ax.annotate("", (x, 0.9), (x, 3.8), arrowprops=grey)  # c_t -> h_t (o tanh)
+        ax.text(x + 0.12, 2.0, r"$o\,\tanh$", fontsize=9, color="#444444")
+        ax.text(
+            gx, -0.15, f"$x_{{{name}}}$ enters the gates", ha="center", fontsize=8, color="#666666"
+        )
+    # The loss reads h_T; the gradient goes back along the cell (diagonal) or through W.
+    last = steps * gap
+    ax.text(
+        last + 1.1,
+        0.9,
+        "$L$",
+        ha="center",
+        va="center",
+        fontsize=12,
+        bbox=dict(boxstyle="round,pad=0.3", fc="#fde8e8", ec=COLORS["rnn"]),
+    )
+    ax.annotate("", (last + 1.1, 0.9), (last, 0.9), arrowprops=grey)
+    ax.text(
+        last / 2,
+        4.75,
+        r"diagonal path: $\partial L/\partial c_t$ carried back by "
+        r"the product of the $f_s$ alone (no $W$, no slope)",
+        ha="center",
+        color=COLORS["lstm"],
+        fontsize=10,
+    )
+    # One W-path, backwards from c_T: out of the cell into the last gates, through W into h,
+    # back into the cell one step earlier.
+    a, g = last - gap, last - gap / 2
+    for end, start, bend in (
+        ((g, 2.35), (last, 3.8), -0.25),
+        ((a, 0.9), (g, 2.35), -0.25),
+        ((a, 3.8), (a, 0.9), -0.35),
+    ):
+        ax.annotate("", end, start, arrowprops=dict(w_path, connectionstyle=f"arc3,rad={bend}"))
+    ax.text(
+        g + 0.2,
+        1.25,
+        "a W-path\n(backwards)",
+        color=COLORS["rnn"],
+        fontsize=9,
+        ha="left",
+        va="center",
+    )
+    return fig

@@ -118,7 +118,10 @@ def initialisation_figure(
     ax.set_xlabel("steps back $k$")
     ax.set_ylabel("gradient reaching $k$ steps back")
     ax.legend(
-        loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=10, title="reach above $10^{-3}$"
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.18),
+        fontsize=10,
+        title="horizon: steps back above $10^{-3}$",
     )
     ax.set_title(f"at the start: $\\sigma = {sigma:.2f}$ (RNN), $b_f = {forget_bias:.1f}$ (LSTM)")
     return fig

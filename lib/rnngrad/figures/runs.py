@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.transforms import ScaledTranslation
 
@@ -99,28 +98,28 @@ def _pad(history: History, n: int) -> list[float]:
     return values + [fill] * (n - len(values))
 
 
-def gradient_heatmap_figure(norms: dict[str, torch.Tensor], title: str = "") -> Figure:
-    """One row per label, ||dL/dh_t|| over t in colour (log scale): where the loss still
-    reaches. Each row is divided by its value at the last step."""
-    labels = list(norms)
-    rows = np.stack([(n / n[-1]).cpu().numpy() for n in norms.values()])
-    fig, (ax,) = new_figure(6.4, 0.45 * len(labels) + 1.2)
-    low = max(rows[rows > 0].min(), 1e-12)
-    image = ax.imshow(
-        rows.clip(low),
-        aspect="auto",
-        cmap="viridis",
-        norm=LogNorm(low, max(rows.max(), 1.0)),
-        extent=(0.5, rows.shape[1] + 0.5, len(labels) - 0.5, -0.5),
-        interpolation="nearest",
-    )
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_xlabel("time step $t$")
-    ax.grid(False)
-    ax.set_title(title)
-    fig.colorbar(
-        image, ax=ax, label=r"$\|\partial L/\partial h_t\| \,/\, \|\partial L/\partial h_T\|$"
-    )
+def gradient_profile_figure(
+    norms: dict[str, dict[str, torch.Tensor]], title: str = "", width: float = 9.0
+) -> Figure:
+    """Where the loss still reaches: ||dL/dh_t|| / ||dL/dh_T|| against the step t (log
+    scale), one panel per phase (e.g. ``{"before training": {...}, "after training": {...}}``),
+    one line per cell in the book's colours (a label's first word names the cell)."""
+    fig, axes = new_figure(width, 3.3, ncols=len(norms))
+    for ax, (phase, curves) in zip(axes, norms.items(), strict=True):
+        for label, n in curves.items():
+            ratio = (n / n[-1]).double().cpu().numpy()
+            steps = np.arange(1, len(ratio) + 1)
+            ax.semilogy(steps, ratio, color=COLORS[label.split()[0].lower()], lw=2.2, label=label)
+        ax.set_title(phase)
+        ax.set_xlabel("time step $t$ (the loss is read at the last step)")
+        ax.set_xlim(1, len(ratio))
+    axes[0].set_ylabel(r"$\|\partial L/\partial h_t\| \,/\, \|\partial L/\partial h_T\|$")
+    low = min(ax.get_ylim()[0] for ax in axes)
+    for ax in axes:
+        ax.set_ylim(low, 3.0)
+    axes[-1].legend(loc="lower right")
+    if title:
+        fig.suptitle(title)
     return fig
 
 
@@ -206,3 +205,33 @@ def shared_legend(axes, ncols: int = 5):
     fig = axes[0].figure
     fig.legend(handles.values(), handles.keys(), loc="upper center", bbox_to_anchor=(0.5, 0.0),
                ncols=ncols, fontsize=8, frameon=False)  # fmt: skip
+
+
+def gates_over_time_figure(
+    gates: dict[str, np.ndarray], marks: np.ndarray, units: Sequence[int], title: str = ""
+) -> Figure:
+    """One sequence's gates over time: a panel per gate (``{"input": (T, H), "forget": (T, H)}``),
+    a line for each unit of ``units`` and, dashed grey, the mean over all units; the steps
+    where ``marks`` (T,) is set are shaded."""
+    fig, axes = new_figure(9.0, 3.5, ncols=len(gates))
+    steps = np.arange(1, len(marks) + 1)
+    shades = ("#1f77b4", "#ff7f0e", "#8c564b", "#e377c2")
+    for ax, (name, values) in zip(axes, gates.items(), strict=True):
+        for t in steps[np.asarray(marks, bool)]:
+            ax.axvspan(t - 0.5, t + 0.5, color="#bbbbbb", alpha=0.6, lw=0)
+        for k, unit in enumerate(units):
+            ax.plot(
+                steps, values[:, unit], color=shades[k % len(shades)], lw=2, label=f"unit {unit}"
+            )
+        ax.plot(steps, values.mean(1), color="#555555", ls="--", lw=1.5, label="mean of all units")
+        ax.set_title(f"{name} gate")
+        ax.set_xlabel("time step $t$ (shaded: the two marked steps)")
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlim(0.5, len(marks) + 0.5)
+    axes[0].set_ylabel("gate value")
+    fig.legend(
+        *axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=len(units) + 1
+    )
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -1,6 +1,7 @@
 """Layer 4: measuring gradients through time; nothing here trains or draws.
 
 * ``probe``      the one probe for every cell: states, dL/dstate_t, Jacobians and spectra
+* ``gates``      a trained LSTM's input, forget and output gates over time
 * ``jacobians``  the exact LSTM and GRU Jacobians, and the paths a gradient takes
 * ``reach``      how far back the gradient reaches in random cells (the explorers' data)
 * ``meanfield``  the mean-field prediction chi of a random RNN's per-step growth
@@ -13,12 +14,13 @@
 May import: ``rnngrad.core``, ``rnngrad.cells``, ``rnngrad.models``.
 """
 
-from . import claims, growing, jacobians, latch, meanfield, memory, probe, reach, timing
+from . import claims, gates, growing, jacobians, latch, meanfield, memory, probe, reach, timing
 from .probe import Trace, rnn_jacobian_norms
 
 __all__ = [
     "Trace",
     "claims",
+    "gates",
     "growing",
     "jacobians",
     "latch",

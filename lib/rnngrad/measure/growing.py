@@ -16,8 +16,9 @@ def gradient_norm(model: nn.Module, task: Task, x: Tensor, y: Tensor) -> dict[st
     hidden, _ = model.rnn(x)
     loss = task.loss(model.readout(hidden), y)
     loss.backward()
-    total = math.sqrt(sum(float(p.grad.pow(2).sum()) for p in model.parameters()))
-    recurrent = float(model.rnn.weight_hh_l0.grad.norm())
+    # Squares summed in float64: a float32 square over- or underflows long before the norm.
+    total = math.sqrt(sum(float(p.grad.double().pow(2).sum()) for p in model.parameters()))
+    recurrent = float(model.rnn.weight_hh_l0.grad.double().norm())
     return {
         "loss": float(loss.detach()),
         "grad": total,

@@ -36,13 +36,33 @@ class Trace:
     singular_values: Tensor | None = None
 
     def gradient_norms(self) -> Tensor:
-        """||dL/dh_t|| averaged over the batch: one number per step, shape (T,)."""
-        return self.dL_dh.norm(dim=-1).mean(0)
+        """||dL/dh_t|| averaged over the batch: one number per step, shape (T,), in float64.
+
+        The squares are summed in float64 whatever the model's precision: a float32 entry of
+        1e-25 is representable, its square (1e-50) is not, and a float32 norm of such a
+        gradient is exactly 0 (chapter 3's ReLU RNN at scale 0.5 read "reach 0" that way)."""
+        return gradient_norms(self.dL_dh)
+
+    def cell_gradient_norms(self) -> Tensor:
+        """||dL/dc_t|| averaged over the batch (the LSTM's cell), shape (T,), in float64."""
+        if self.dL_dc is None:
+            raise ValueError("this trace has no cell state (only the LSTM's has one)")
+        return gradient_norms(self.dL_dc)
 
     def reach(self) -> float:
         """How much of the gradient gets back to the first step: ||dL/dh_1|| / ||dL/dh_T||."""
         norms = self.gradient_norms()
         return (norms[0] / norms[-1]).item()
+
+
+def gradient_norms(grads: Tensor) -> Tensor:
+    """The batch mean of the per-step norms of ``grads`` (B, T, H), shape (T,), computed in
+    float64 (of the moduli, for the LRU's complex states), so that a ratio of norms over many
+    steps is never a float32 underflow of the squares."""
+    if grads.dim() != 3:
+        raise ValueError(f"grads must have shape (B, T, H), got {tuple(grads.shape)}")
+    wide = grads.to(torch.complex128 if grads.is_complex() else torch.float64)
+    return torch.linalg.vector_norm(wide, dim=-1).mean(0)
 
 
 def probe(

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..cells.gated import replay
 from ..cells.init import (
     scaled_orthogonal,
     set_forget_bias_,
@@ -25,7 +26,7 @@ from ..cells.linear import impulse_response, lru_lambda, ring_init
 from ..cells.nongated import DeepIndRNN, LeakyRNN, indrnn_bound
 from ..core.tasks import AddingProblem
 from ..models.registry import make_model
-from .claims import elementwise_gating, forget_activations, forget_gate_decay, random_lstm
+from .claims import elementwise_gating, forget_activations, random_lstm
 from .probe import rnn_jacobian_norms
 
 REACH = 1e-3  # "reach": how many steps back the gradient stays above this fraction
@@ -105,17 +106,39 @@ def gru_gradient_reach(
 
 
 # -- chapter 6: the start ------------------------------------------------------------------
+def _loss_gradient_profile(module: nn.RNNBase, steps: int, seed: int) -> np.ndarray:
+    """||dL/dh_{T-k}|| / ||dL/dh_T||, k = 0..steps-1, for a fused one-layer ``module`` (float64)
+    replayed on random N(0, 1) inputs, batch 16, L a random projection of h_T: the same
+    quantity for every cell, so the curves of two cells can be compared."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(steps, 16, module.input_size, generator=g, dtype=torch.float64)
+    hs = replay(module, x)[-1].h
+    loss = (hs[-1] @ torch.randn(module.hidden_size, generator=g, dtype=torch.float64)).sum()
+    grads = torch.autograd.grad(loss, hs)
+    norms = torch.stack([gr.norm(dim=-1).mean() for gr in grads]).numpy()[::-1]
+    return norms / norms[0]
+
+
 @functools.lru_cache(maxsize=64)
 def rnn_start_reach(sigma: float, steps: int = 60, hidden: int = 32, seed: int = 0) -> np.ndarray:
-    """||dh_t/dh_0|| of a tanh RNN started with every singular value of W_hh at ``sigma``."""
-    w = scaled_orthogonal(hidden, sigma, generator=torch.Generator().manual_seed(seed))
-    return rnn_jacobian_norms(w.double(), steps, input_scale=0.5, seed=seed).numpy()
+    """||dL/dh_{T-k}|| / ||dL/dh_T|| of a tanh RNN started with every singular value of W_hh
+    at ``sigma`` (PyTorch's input weights), on random inputs (``_loss_gradient_profile``)."""
+    torch.manual_seed(seed)
+    rnn = nn.RNN(hidden, hidden).double()
+    with torch.no_grad():
+        set_recurrent_singular_values_(rnn, sigma, generator=torch.Generator().manual_seed(seed))
+    return _loss_gradient_profile(rnn, steps, seed)
 
 
 @functools.lru_cache(maxsize=16)
-def lstm_start_reach(forget_bias: float, steps: int = 60, hidden: int = 16, seed: int = 0):
-    """||dL/dc_{T-k}|| / ||dL/dc_T|| of a random LSTM started with forget bias b_f."""
-    return forget_gate_decay(forget_bias, steps, hidden=hidden, seed=seed)[1]
+def lstm_start_reach(forget_bias: float, steps: int = 60, hidden: int = 32, seed: int = 0):
+    """||dL/dh_{T-k}|| / ||dL/dh_T|| of an LSTM at PyTorch's start but for its forget bias
+    b_f, on random inputs: the same quantity and size as ``rnn_start_reach``."""
+    torch.manual_seed(seed)
+    lstm = nn.LSTM(hidden, hidden).double()
+    with torch.no_grad():
+        set_forget_bias_(lstm, forget_bias)
+    return _loss_gradient_profile(lstm, steps, seed)
 
 
 # -- chapter 7: clipping -------------------------------------------------------------------
@@ -133,7 +156,9 @@ def exploding_gradient_norms(batches: int = 40, sigma: float = 2.0, seed: int = 
         x, y = task.sample(32, g)
         model.zero_grad()
         task.loss(model(x), y).backward()
-        norms.append(torch.sqrt(sum((p.grad**2).sum() for p in model.parameters())).item())
+        norms.append(
+            math.sqrt(sum(p.grad.double().pow(2).sum().item() for p in model.parameters()))
+        )
     return np.array(norms)
 
 
@@ -151,7 +176,7 @@ def input_gradient_profile(cell: str, length: int = 80, hidden: int = 32, seed: 
     x = torch.randn(16, length, 4, generator=g).requires_grad_(True)
     out, _ = module(x)
     (out[:, -1] @ torch.randn(hidden, generator=g)).sum().backward()
-    norms = x.grad.norm(dim=-1).mean(0).numpy()
+    norms = x.grad.double().norm(dim=-1).mean(0).numpy()  # float64: the ratio must not underflow
     return norms / norms[-1]
 
 

@@ -1,0 +1,297 @@
+"""The launch notebooks (launch/, written by scripts/launch_notebooks.py): what the Colab and
+Binder buttons open. Each must read like the book (no raw MyST), run from top to bottom, and
+match its page."""
+
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+import yaml
+
+from conftest import BOOK, ROOT, chapter_notebooks
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import launch_notebooks as ln  # noqa: E402
+import myst_markdown  # noqa: E402
+
+PAGES = ln.notebook_pages(ROOT)
+REPO_URL = yaml.safe_load((BOOK / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+RAW = ("{glue", "{cite", "{term", "{ref", "{numref", "{doc", "```{", ":::{")
+GLUE_ROLE = re.compile(r"\{glue:text\}`([^`]+)`")
+
+
+def _launch(doc: str) -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / ln.OUT / f"{doc}.ipynb", as_version=4)
+
+
+def _source(doc: str) -> nbformat.NotebookNode:
+    return nbformat.read(BOOK / f"{doc}.ipynb", as_version=4)
+
+
+def test_every_page_has_a_valid_launch_notebook():
+    """Every chapter (and notebook page) has one, it validates, and it carries no outputs.
+    Catches: a new chapter without a launch notebook (its Colab button would open a 404)."""
+    assert {f"chapters/{nb.stem}" for nb in chapter_notebooks()} <= set(PAGES)
+    for doc in PAGES:
+        nb = _launch(doc)
+        nbformat.validate(nb)
+        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), doc
+
+
+def test_no_raw_myst_is_left():
+    """Catches: a role left raw because it wraps a line, or sits inside an admonition whose
+    body is copied unconverted."""
+    for doc in PAGES:
+        for i, cell in enumerate(_launch(doc).cells):
+            if cell.cell_type == "markdown":
+                raw = [r for r in RAW if r in cell.source]
+                assert not raw, f"{doc} cell {i} still has {raw}"
+
+
+def test_the_setup_cell_comes_first():
+    """The first code cell is the set-up cell, with the configured repository (it installs
+    rnngrad in Colab). Catches: the set-up cell dropped with the other remove-cell cells, and
+    a page whose set-up cell still reads git+{url} (the template's placeholder)."""
+    from rnngrad.notebook.helpers import SETUP_CELL
+
+    for doc in PAGES:
+        first = next(c for c in _launch(doc).cells if c.cell_type == "code")
+        assert first.source == SETUP_CELL.replace("{url}", REPO_URL), doc
+
+
+def test_every_glued_value_is_written_in():
+    """Every ``{glue:text}`` of a page's cell is recorded, and its value, formatted as the book
+    formats it, stands in the same cell of the launch notebook. Catches: a value left out or
+    written unformatted ('0.149' with its quotes, or 0.14912 for ``:.3f``), and a cross-page
+    value looked up in the wrong page."""
+    from myst_nb.core.variables import format_plain_text
+
+    for doc in PAGES:
+        launch = {c.id: c for c in _launch(doc).cells}
+        recorded = _launch(doc).metadata["launch"]["glue"]
+        for cell in _source(doc).cells:
+            if cell.cell_type != "markdown":
+                continue
+            for content in GLUE_ROLE.findall(cell.source):
+                key, fmt = content.rsplit(":", 1) if ":" in content else (content, "s")
+                page, _, key = key.rpartition("::")
+                page = f"chapters/{page.removesuffix('.ipynb')}" if page else doc
+                assert key in recorded.get(page, {}), f"{doc}: {key} not recorded"
+                value = format_plain_text(recorded[page][key]["text/plain"], fmt)
+                text = launch[cell.id].source  # in a blockquote a line's trailing space goes
+                assert all(line.strip() in text for line in value.splitlines()), (
+                    f"{doc}: {key} = {value!r}"
+                )
+
+
+def test_solutions_are_folded():
+    """Every dropdown (the exercises' solutions) is a ``<details>`` block holding its whole
+    body. Catches: solutions shown unfolded beside the questions, as a blockquote."""
+    dropdown = re.compile(r"^:::\{admonition\} (.+)\n:class: dropdown\n(.+?)\n:::$", re.S | re.M)
+    found = 0
+    for doc in PAGES:
+        launch = {c.id: c for c in _launch(doc).cells}
+        for cell in _source(doc).cells:
+            for title, body in dropdown.findall(cell.source):
+                found += 1
+                text = launch[cell.id].source
+                folded = re.search(
+                    rf"<details>\n<summary>{re.escape(title)}</summary>\n(.+?)</details>",
+                    text,
+                    re.S,
+                )
+                assert folded, f"{doc}: {title!r} is not folded"
+                last = body.strip().splitlines()[-1].strip()
+                if "`" not in last and "](" not in last:  # no role, no link: unchanged
+                    assert last in folded.group(1), f"{doc}: {title!r} left part of its body out"
+    assert found >= 10, "the chapters' solutions were not found"
+
+
+def test_every_kept_cell_can_run():
+    """A name a launch notebook's code reads, where its page binds it, is bound by a cell the
+    launch notebook kept. Catches: dropping every remove-cell cell (chapter 10's hidden
+    ``decide``, which its visible cells call, would raise NameError in Colab)."""
+    for doc in PAGES:
+        bound = set()
+        for cell in _source(doc).cells:
+            if cell.cell_type == "code":
+                bound |= ln._names(cell.source)[0]
+        kept = set()
+        for i, cell in enumerate(c for c in _launch(doc).cells if c.cell_type == "code"):
+            binds, reads = ln._names(cell.source)
+            missing = (reads & bound) - kept
+            assert not missing, (
+                f"{doc} code cell {i} reads {sorted(missing)}, bound only in dropped cells"
+            )
+            kept |= binds
+
+
+def test_launch_notebooks_match_their_pages():
+    """Catches: a chapter edited (prose, code, a new glued value) without
+    `python scripts/launch_notebooks.py` (or `make book`) writing its launch notebook again."""
+    problems = ln.stale(ROOT)
+    assert not problems, "\n".join(problems)
+
+
+def _copy_book(tmp_path):
+    """The page sources and the launch notebooks, in a scratch repository."""
+    (tmp_path / "book").mkdir()
+    for name in ("_config.yml", "_toc.yml", "references.bib", "glossary.md", "studies.ipynb"):
+        shutil.copy(BOOK / name, tmp_path / "book" / name)
+    shutil.copytree(BOOK / "chapters", tmp_path / "book" / "chapters")
+    shutil.copytree(ROOT / ln.OUT, tmp_path / ln.OUT)
+
+
+def test_stale_tells_a_changed_page_from_another_machine(tmp_path):
+    """Another build's numbers (a timing) leave a launch notebook current; an edited sentence
+    makes it stale. Catches: a check that compares only cell counts or code (misses a prose
+    edit), and one that compares the glued numbers with a fresh build (fails on every machine
+    whose timings differ)."""
+    _copy_book(tmp_path)
+    doc = "chapters/04_gru"
+    glued = _launch(doc).metadata["launch"]["glue"]
+    key = next(k for k in glued[doc] if k.endswith("_ms"))  # a timing, in milliseconds
+    glued[doc][key]["text/plain"] = "'123.4'"
+    (tmp_path / ln.OUT / f"{doc}.ipynb").write_text(
+        ln.write(ln.launch_notebook(tmp_path, doc, glued))
+    )
+    assert "123.4" in (tmp_path / ln.OUT / f"{doc}.ipynb").read_text()
+    assert ln.stale(tmp_path) == [], "a different timing made the notebook stale"
+
+    chapter = tmp_path / "book" / f"{doc}.ipynb"
+    nb = nbformat.read(chapter, as_version=4)
+    cell = next(c for c in nb.cells[3:] if c.cell_type == "markdown")
+    cell.source = cell.source.replace(" the ", " a ", 1)
+    nbformat.write(nb, chapter)
+    problems = ln.stale(tmp_path)
+    assert len(problems) == 1 and "04_gru" in problems[0], problems
+
+
+class FakeBook:
+    """A page that knows two glued values, one citation and one label."""
+
+    glued = {
+        None: {"x": {"text/plain": "0.14912"}},
+        "other.ipynb": {"y": {"text/plain": "'6e-17'"}},
+    }
+
+    def glue(self, doc, key):
+        return self.glued[doc][key]
+
+    def cite(self, keys, textual):
+        return "(" + "; ".join(f"[{k}, 1997](B)" for k in keys) + ")"
+
+    def page_url(self, target, anchor=""):
+        return f"U/{target}.html" + (f"#{anchor}" if anchor else "")
+
+    def term_url(self, term):
+        return f"G#{term}"
+
+    def label(self, label):
+        return f"U/x.html#{label}", "A section"
+
+    def title(self, target):
+        return "Title"
+
+
+@pytest.mark.parametrize(
+    "myst, expected",
+    [
+        ("{glue:text}`x:.3f` and {glue:text}`other.ipynb::y:s`", "0.149 and 6e-17"),
+        ("a {cite}`a,b` b", "a ([a, 1997](B); [b, 1997](B)) b"),
+        ("the {term}`memory\ntime`", "the [memory time](G#memory time)"),
+        (
+            "see {ref}`there <sec>` and {doc}`03_lstm`",
+            "see [there](U/x.html#sec) and [Title](U/03_lstm.html)",
+        ),
+        ("{math}`a^2` and `{cite}` in code", "$a^2$ and `{cite}` in code"),
+        (
+            "[ch](../studies.ipynb#rules) [web](https://x.org/a.md)",
+            "[ch](U/../studies.html#rules) [web](https://x.org/a.md)",
+        ),
+        (":::{note}\nSay {glue:text}`x:.1f`.\n:::", "> **Note**\n>\n> Say 0.1."),
+        (
+            "::::{dropdown} Hint\n:::{tip}\nin\n:::\n::::",
+            "<details>\n<summary>Hint</summary>\n\n> **Tip**\n>\n> in\n\n</details>",
+        ),
+        ("```{math}\nx\n```", "$$\nx\n$$"),
+        ("```python\n{cite}`k`\n```", "```python\n{cite}`k`\n```"),
+    ],
+)
+def test_myst_is_written_as_markdown(myst, expected):
+    """Each construct, including those no chapter uses yet. Catches: a format spec ignored,
+    a role that wraps a line left raw, nested fences closed at the inner fence, roles
+    rewritten inside code."""
+    assert myst_markdown.convert(FakeBook(), myst) == expected
+
+
+def test_unknown_myst_is_an_error():
+    """Catches: an unsupported role or directive copied raw into a launch notebook."""
+    for myst in ("{eval}`x`", ":::{tab-set}\nx\n:::"):
+        with pytest.raises(myst_markdown.MystError):
+            myst_markdown.convert(FakeBook(), myst)
+
+
+def test_citations_are_author_year():
+    """Author-year text linked to the bibliography page, the title as the link's tooltip.
+    Catches: LaTeX accents or braces left in names and titles, every author listed instead
+    of "et al.", and a two-author paper cut to "et al."."""
+    page = ln.Page(ROOT, "chapters/03_lstm", {})
+    bib = f"{ln.book_url(ROOT)}bibliography.html"
+    assert page.cite(["hochreiter1997lstm"], textual=False) == (
+        f'([Hochreiter and Schmidhuber, 1997]({bib} "Long Short-Term Memory"))'
+    )
+    assert "[Lezcano-Casado and Martínez-Rubio, 2019]" in page.cite(["lezcano2019cheap"], False)
+    assert f'[Beck et al., 2024]({bib} "xLSTM: Extended' in page.cite(["beck2024xlstm"], False)
+
+
+def test_launch_buttons_open_the_launch_notebooks(tmp_path):
+    """A one-page Sphinx build with the book's theme and book/_ext/launch_links.py: the Colab
+    and Binder buttons name launch/<page>.ipynb. Catches: the extension running before the
+    theme adds its buttons (priority), or rewriting the download button's source link."""
+    src = tmp_path / "src"
+    (src / "chapters").mkdir(parents=True)
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(BOOK / '_ext')!r})\n"
+        "extensions = ['myst_nb', 'launch_links']\nhtml_theme = 'sphinx_book_theme'\n"
+        "nb_execution_mode = 'off'\nlaunch_notebooks_dir = 'launch'\n"
+        "html_theme_options = {'repository_url': 'https://github.com/o/r', 'path_to_docs': 'book',"
+        " 'repository_branch': 'main', 'use_download_button': True, 'launch_buttons': {"
+        "'colab_url': 'https://colab.research.google.com', 'binderhub_url': 'https://mybinder.org',"
+        " 'notebook_interface': 'jupyterlab'}}\n"
+    )
+    (src / "index.md").write_text("# Home\n\n```{toctree}\nchapters/01_x\n```\n")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# One")])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, src / "chapters" / "01_x.ipynb")
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr
+    page = (tmp_path / "out" / "chapters" / "01_x.html").read_text()
+    assert (
+        "https://colab.research.google.com/github/o/r/blob/main/launch/chapters/01_x.ipynb" in page
+    )
+    assert "https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/launch/chapters/01_x.ipynb" in page
+    assert "book/chapters/01_x.ipynb" not in page
+    assert "_sources/chapters/01_x.ipynb" in page
+
+
+def test_make_book_writes_them_after_the_html():
+    """Catches: the Makefile's book rule building the HTML without writing the launch
+    notebooks again, or writing them before the build made the values they read."""
+    rule = re.search(
+        r"^book/_build/\.book-stamp:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M
+    )
+    recipe = rule.group(1)
+    assert "launch_notebooks.py" in recipe
+    assert recipe.index("$(JB) build") < recipe.index("launch_notebooks.py")
