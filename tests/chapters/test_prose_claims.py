@@ -497,19 +497,21 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         "02",
-        (
-            "ch2_diverged_clip",
-            "ch2_diverged_noclip",
-            "ch2_max_norm",
-            "ch2_n_seeds",
-            "ch2_shown_max_norm",
-            "ch2_shown_seed",
-        ),
-        "some unclipped runs broke, no clipped one; the largest norm over seeds >= the shown seed's",
-        lambda v: (
-            v["ch2_diverged_noclip"] > 0 == v["ch2_diverged_clip"]
-            and v["ch2_max_norm"] >= v["ch2_shown_max_norm"]
-        ),
+        ("ch2_diverged_noclip", "ch2_n_seeds"),
+        "some unclipped runs broke",
+        lambda v: v["ch2_diverged_noclip"] > 0,
+    ),
+    Claim(
+        "02",
+        ("ch2_max_norm", "ch2_shown_max_norm"),
+        "the largest finite norm over all unclipped runs is at least the drawn run's",
+        lambda v: v["ch2_max_norm"] >= v["ch2_shown_max_norm"],
+    ),
+    Claim(
+        "02",
+        ("ch2_diverged_clip", "ch2_n_seeds"),
+        "no clipped run broke (the chapter's point)",
+        lambda v: v["ch2_diverged_clip"] == 0,
     ),
     Claim(
         "02",
