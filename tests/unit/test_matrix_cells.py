@@ -166,7 +166,7 @@ def _naive_delta(q, k, v, beta, alpha=None):
 def test_delta_loop_and_chunked_equal_the_update_form(gated, chunk):
     """Catches: (I - beta k k^T) multiplied on the left of S (erasing along values, not keys),
     the gate alpha left off the erase term (alpha S - beta S k k^T), a chunked form whose
-    triangular system includes the diagonal or drops the decay between positions, or whose
+    triangular system drops the decay between positions, or whose
     state hand-over between chunks decays from the wrong end (T = 13 is not a multiple of the
     chunk)."""
     q, k, v = _qkv(T=13, d_k=3, d_v=2, seed=21)
