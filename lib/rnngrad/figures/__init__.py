@@ -1,14 +1,14 @@
 """Layer 6 (beside ``experiments``, independent of it): the book's figures. Every function here draws data it is given; none measures or
 trains (``rnngrad.notebook.frames`` pairs a measurement with its figure for the explorers).
 
-Naming rule: a module per subject (``gated``, ``nongated``, ``linear``, ``selective`` cells;
+Naming rule: a module per subject (``gated``, ``nongated``, ``linear``, ``selective``, ``matrix`` cells;
 ``runs`` of many trainings; ``diagrams`` drawn by hand; ``style``), and every function that
 returns a figure ends in ``_figure``, except the ``runs`` helpers that draw onto given axes.
 
 May import: every layer below (for constants and types); matplotlib.
 """
 
-from . import diagrams, gated, linear, nongated, runs, selective, style
+from . import diagrams, gated, linear, matrix, nongated, runs, selective, style
 from .style import COLORS, new_figure
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "diagrams",
     "gated",
     "linear",
+    "matrix",
     "new_figure",
     "nongated",
     "runs",

@@ -13,9 +13,11 @@ from matplotlib.figure import Figure
 
 from ..figures import gated as gated_figures
 from ..figures import linear as linear_figures
+from ..figures import matrix as matrix_figures
 from ..figures import nongated as nongated_figures
 from ..figures import selective as selective_figures
 from ..figures.linear import LAGS
+from ..measure import matrix as matrix_measures
 from ..measure import reach
 from ..measure.claims import forget_gate_decay
 
@@ -130,3 +132,11 @@ def delta_frame(hold_log10: float, reset_log10: float) -> Figure:
     delta = reach.selective_deltas(hold_log10, reset_log10)
     factor = reach.selective_decay(hold_log10, reset_log10)
     return selective_figures.delta_figure(delta, factor, hold_log10, reset_log10)
+
+
+# -- Part VI: matrix memories and the eigenvalue range --------------------------------------
+def reflection_frame(beta: float, angle: float, steps: int = 40) -> Figure:
+    """Chapters 16 and 17: the delta rule's transition I - beta k k^T for a key at ``angle``
+    degrees, and the gradient (1, 0) carried back through it."""
+    reach_ = matrix_measures.reflection_reach(round(beta, 6), round(angle, 6), steps)
+    return matrix_figures.reflection_figure(reach_, beta, angle)
