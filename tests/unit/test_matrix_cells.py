@@ -6,6 +6,7 @@ plausible wrong implementation it catches."""
 
 import math
 
+import numpy as np
 import pytest
 import sympy as sp
 import torch
@@ -305,3 +306,37 @@ def test_every_new_cell_registers_once_and_trains_a_step():
             rnngrad.make_model(cell, task, hidden_size=4, seed=0), task, 3, progress=False
         )
         assert len(history.loss) == 3 and all(math.isfinite(x) for x in history.loss)
+
+
+# -- measurements behind the figures and explorers ---------------------------------------------
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5, 1.0, 1.5, 2.0])
+@pytest.mark.parametrize("angle", [0.0, 30.0, 90.0])
+def test_reflection_reach_measured_equals_closed_form(beta, angle):
+    """Catches: the explorer's closed form with (1 - beta)^n on the orthogonal component (or
+    without the square), eigenvalues 1 - beta^2; the measured curve is the library's
+    transition applied n times."""
+    from rnngrad.measure import matrix as measures
+
+    r = measures.reflection_reach(beta, angle, steps=30)
+    np.testing.assert_allclose(r["measured"], r["closed"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(r["eigenvalues"], sorted([1.0, 1.0 - beta]), atol=1e-12)
+
+
+def test_memory_reach_keeps_delta_rules_complement_and_one_unit_parity_is_exact():
+    """Catches: a delta-rule transition that shrinks directions no key touched, a
+    linear-attention factor that is not the identity, and a parity unit whose gradient factor
+    is not |prod a| (at a(1) = -1, a(0) = 1 it must be 1 at every step, and the decision right
+    at every step)."""
+    from rnngrad.measure import matrix as measures
+
+    reach = measures.memory_reach(steps=100, d=6, span=3, seed=1)
+    np.testing.assert_allclose(reach["DeltaNet"]["outside"], 1.0, atol=1e-12)
+    np.testing.assert_allclose(reach["linear attention"]["inside"], 1.0, atol=1e-12)
+    assert reach["DeltaNet"]["inside"][-1] < 1e-3
+    run = measures.one_unit_parity(-1.0, 1.0, steps=200)
+    assert run["correct"] == 1.0 and np.all(run["gradient"] == 1.0)
+    fading = measures.one_unit_parity(-0.5, 1.0, steps=200)
+    ones_after = np.concatenate([np.cumsum(fading["bits"][::-1])[::-1][1:], [0]])
+    np.testing.assert_allclose(fading["gradient"], 0.5**ones_after)

@@ -74,17 +74,21 @@ def memory_reach_figure(reach: dict) -> Figure:
     return fig
 
 
-def parity_probe_figure(states: dict[str, np.ndarray], parity: np.ndarray) -> Figure:
-    """Chapter 17: the one-unit recurrence h_t = a(x_t) h_{t-1} + x_t run on one bit string
-    with the toggle eigenvalue a(1) of each curve (``states``: label -> h (T,)), against the
-    running parity (dots)."""
-    fig, (ax,) = new_figure(width=6.4, height=3.2)
-    t = np.arange(1, len(parity) + 1)
-    ax.plot(t, parity, "o", ms=3, color=COLORS["bound"], label="running parity")
-    for (label, h), color in zip(
-        states.items(), (COLORS["linear"], COLORS["rnn"], COLORS["gru"]), strict=False
-    ):
-        ax.plot(t, h, color=color, lw=1.5, label=label)
-    ax.set(xlabel="time step $t$", ylabel="$h_t$")
-    ax.legend(fontsize=9, loc="upper right")
+def one_unit_parity_figure(run: dict, toggle: float, keep: float) -> Figure:
+    """Explorer figure for chapter 17: left, the one unit's state h_t (line) against the
+    running parity (dots) on one bit string, with the decision threshold 1/2; right, the
+    gradient factor |dh_T/dh_t| on a log scale. ``run`` from
+    ``rnngrad.measure.matrix.one_unit_parity``."""
+    fig, (left, right) = new_figure(width=5.6, height=3.2, ncols=2)
+    t = np.arange(1, len(run["states"]) + 1)
+    left.plot(t, run["parity"], "o", ms=3, color=COLORS["bound"], label="parity")
+    left.plot(t, run["states"], color=COLORS["linear"], lw=1.5, label="$h_t$")
+    left.axhline(0.5, color=COLORS["rnn"], ls=":", lw=1)
+    left.set(xlabel="time step $t$", ylabel="$h_t$", ylim=(-1.6, 2.1))
+    left.set_title(f"right at {100 * run['correct']:.0f} % of steps", fontsize=10)
+    left.legend(loc="lower left", fontsize=9, ncols=2)
+    right.semilogy(t, run["gradient"].clip(min=1e-300), color=COLORS["linear"], lw=2)
+    right.set(xlabel="time step $t$", ylabel=r"$|\partial h_T/\partial h_t|$", ylim=(1e-12, 2))
+    right.set_title(f"a(1) = {toggle:.2f}, a(0) = {keep:.2f}", fontsize=10)
+    plain_log_ticks(right)
     return fig

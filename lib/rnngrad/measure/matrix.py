@@ -75,3 +75,30 @@ def memory_reach(steps: int = 200, d: int = 8, span: int = 4, seed: int = 0) -> 
                 P = P @ factor(t)
         out[name] = {"inside": np.array(inside), "outside": np.array(outside)}
     return out
+
+
+def one_unit_parity(toggle: float, keep: float = 1.0, steps: int = 64, seed: int = 0) -> dict:
+    """The one-unit recurrence h_t = a(x_t) h_{t-1} + x_t on a random bit string, with
+    a(1) = ``toggle`` and a(0) = ``keep``: its states, the running parity, the decision
+    (h_t > 1/2) and the gradient factor |dh_T/dh_t| = |prod_{s>t} a(x_s)|. With toggle = -1 and
+    keep = 1 the state is the parity exactly."""
+    if not (-1 <= toggle <= 1 and -1 <= keep <= 1):
+        raise ValueError(f"toggle and keep must be in [-1, 1], got {toggle!r}, {keep!r}")
+    bits = torch.randint(0, 2, (steps,), generator=torch.Generator().manual_seed(seed))
+    a = torch.where(bits == 1, toggle, keep).to(torch.float64)
+    b = bits.to(torch.float64)
+    h, states = 0.0, []
+    for t in range(steps):
+        h = float(a[t]) * h + float(b[t])
+        states.append(h)
+    states = np.array(states)
+    parity = (bits.cumsum(0) % 2).numpy()
+    # |prod_{s > t} a_s| for t = 1..T (the last is the empty product, 1)
+    after = np.concatenate([np.cumprod(np.abs(a.numpy())[::-1])[::-1][1:], [1.0]])
+    return {
+        "bits": bits.numpy(),
+        "states": states,
+        "parity": parity,
+        "correct": float(((states > 0.5) == (parity == 1)).mean()),
+        "gradient": after,
+    }

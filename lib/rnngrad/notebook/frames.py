@@ -140,3 +140,10 @@ def reflection_frame(beta: float, angle: float, steps: int = 40) -> Figure:
     degrees, and the gradient (1, 0) carried back through it."""
     reach_ = matrix_measures.reflection_reach(round(beta, 6), round(angle, 6), steps)
     return matrix_figures.reflection_figure(reach_, beta, angle)
+
+
+def one_unit_parity_frame(toggle: float, keep: float) -> Figure:
+    """Chapter 17: one linear unit h_t = a(x_t) h_{t-1} + x_t on a bit string, by its two
+    eigenvalues a(1) and a(0): does it track the parity, and what reaches the first step?"""
+    run = matrix_measures.one_unit_parity(round(toggle, 6), round(keep, 6))
+    return matrix_figures.one_unit_parity_figure(run, toggle, keep)
