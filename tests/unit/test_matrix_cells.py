@@ -340,3 +340,38 @@ def test_memory_reach_keeps_delta_rules_complement_and_one_unit_parity_is_exact(
     fading = measures.one_unit_parity(-0.5, 1.0, steps=200)
     ones_after = np.concatenate([np.cumsum(fading["bits"][::-1])[::-1][1:], [0]])
     np.testing.assert_allclose(fading["gradient"], 0.5**ones_after)
+
+
+@pytest.mark.parametrize("cell", [*MATRIX, "diagonal_gate"])
+def test_float32_training_gradients_match_float64(cell):
+    """Catches: a layer whose state grows without bound over 200 steps, so float32 and float64
+    part ways (planted: DeltaNet's keys left unnormalised, k = 3 W_k x, which puts the erase's
+    eigenvalue 1 - beta |k|^2 far below -1), and non-finite gradients in any form."""
+    task = rnngrad.AddingProblem(T=200)
+    model64 = rnngrad.make_model(cell, task, hidden_size=6, seed=0).double()
+    model32 = rnngrad.make_model(cell, task, hidden_size=6, seed=0)
+    x, y = task.sample(8, torch.Generator().manual_seed(0))
+    g64 = torch.autograd.grad(
+        task.loss(model64(x.double()), y.double()), list(model64.parameters())
+    )
+    g32 = torch.autograd.grad(task.loss(model32(x), y), list(model32.parameters()))
+    for p, q in zip(g32, g64, strict=True):
+        assert torch.isfinite(p).all()
+        assert (p.double() - q).abs().max() <= 1e-3 * (q.abs().max() + 1e-6), cell
+
+
+def test_parallel_forms_survive_strong_decays_in_float32():
+    """Catches: a decay mask built as a ratio of cumulative products, exp(A_t) / exp(A_s),
+    which underflows to 0 / 0 once the summed log decay passes float32's range (about -87):
+    here about -1 a step over 300 steps. The library takes exp(A_t - A_s)."""
+    B, T, d = 2, 300, 4
+    q, k, v = (_randn(B, T, d, seed=s) for s in (51, 52, 53))
+    log_decay = -F.softplus(_randn(B, T, seed=54)) - 0.5
+    want, _ = matrix.linear_attention_loop(q, k, v, log_decay)
+    got = matrix.linear_attention_parallel(q.float(), k.float(), v.float(), log_decay.float())
+    assert torch.isfinite(got).all()
+    torch.testing.assert_close(got.double(), want, rtol=1e-4, atol=1e-4)
+    i_raw, f_raw = _randn(B, T, seed=55, scale=5.0), _randn(B, T, seed=56) - 1
+    want = matrix.mlstm_loop(q, k, v, i_raw, f_raw)
+    got = matrix.mlstm_parallel(q.float(), k.float(), v.float(), i_raw.float(), f_raw.float())
+    torch.testing.assert_close(got.double(), want, rtol=1e-3, atol=1e-3)
