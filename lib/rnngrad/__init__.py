@@ -56,6 +56,7 @@ from .notebook.helpers import difference, glue, glue_all, setup, show_source, ta
 from .training.loop import History, train
 from .training.runner import run
 from .training.spec import Run, RunSpec
+from .training.students import train_students
 from .training.sweep import (
     beats_baseline,
     compare_runs,
@@ -69,7 +70,6 @@ from .training.sweep import (
     select,
     solved_count,
     train_lru_runs,
-    train_students,
 )
 
 __all__ = [

@@ -54,6 +54,23 @@ def test_no_page_loads_from_another_host(html_dir):
         )
 
 
+def test_every_local_file_a_page_loads_exists(html_dir):
+    """Every image, script and stylesheet a page loads from the book's folder is there.
+    Catches: a figure pasted from another page with {glue:any} whose image Sphinx never
+    copied (the short answer's figures 3 and 4 once pointed at missing files)."""
+    missing = []
+    for page in html_dir.rglob("*.html"):
+        if "_static" in page.relative_to(html_dir).parts:
+            continue  # the theme's template macros, not pages
+        for uri in _parse(page).loaded:
+            if re.match(r"(https?:|data:|//|#)", uri):
+                continue
+            target = (page.parent / uri.split("?")[0].split("#")[0]).resolve()
+            if not target.is_file():
+                missing.append(f"{page.relative_to(html_dir)}: {uri}")
+    assert not missing, "\n".join(missing[:20])
+
+
 def test_math_and_widgets_are_served_locally(html_dir):
     """Every page with maths loads the vendored MathJax (and its fonts exist); every page
     with an explorer carries its frames inline. Catches: one page configured right and

@@ -3,9 +3,11 @@
 Every page: no console error or warning (no allow-list), nothing fetched from another host,
 no failed request, every image loaded, maths typeset, an axe-core audit with zero WCAG 2 A/AA
 violations, at most 3 MB, nothing wider than a 390 px phone, and screenshots in light mode,
-dark mode and at phone width (book/_build/screenshots). Every explorer: each slider moved by
-the keyboard shows the frame of exactly that combination, its readouts and alt text say
-the values, its text is at least 10 CSS px, its frames at most 1 MB."""
+dark mode and at phone width (book/_build/screenshots). Every explorer, in the built book and
+on its own page (no build needed), desktop and phone, light and dark: its main slider moved
+by the keyboard to its first, middle and last positions draws the library's chart data there,
+its readouts and text alternative say the values, its text is at least 10 CSS px, its data
+at most 1 MB."""
 
 from __future__ import annotations
 
@@ -229,86 +231,166 @@ def test_every_declared_explorer_is_on_its_page(browser, site_url):
             visit.page.close()
 
 
-def _frame_markup(data: dict, flat: int) -> str:
-    """Frame ``flat`` put together from the page's pool, independently of the page's script."""
-    runs = data["frames"][flat]
-    return "\n".join(
-        data["pool"][j] for s, n in zip(runs[::2], runs[1::2], strict=True) for j in range(s, s + n)
+def _explorer_cells(notebook: Path) -> list[str]:
+    """The source of each ``rnngrad.explore(...)`` cell of a chapter, in page order."""
+    cells = json.loads(notebook.read_text())["cells"]
+    return [
+        "".join(c["source"])
+        for c in cells
+        if c["cell_type"] == "code" and "rnngrad.explore(" in "".join(c["source"])
+    ]
+
+
+def _explorer(source: str):
+    """The chapter's explorer, built by the library (the values the page must draw)."""
+    import functools
+
+    import rnngrad
+    from rnngrad import frames
+
+    return eval(source.strip(), {"rnngrad": rnngrad, "frames": frames, "functools": functools})
+
+
+def _drawn_is_library_chart(fig, explorer, values: dict, where: str) -> None:
+    """What uPlot holds in each panel (x, then one array per line; null: a gap) is the
+    library's chart at ``values``, to float32 precision, and the titles are its titles."""
+    import numpy as np
+
+    drawn = fig.evaluate(
+        """f => ({data: f.rnngrad.plots.map(u => u.data),
+                 titles: [...f.querySelectorAll('.rnngrad-ptitle')].map(t => t.textContent)})"""
+    )
+    chart = explorer.chart(**values)
+    assert len(drawn["data"]) == len(chart["panels"]), where
+    for p, (plot, panel) in enumerate(zip(drawn["data"], chart["panels"], strict=True)):
+        np.testing.assert_allclose(plot[0], panel["x"].astype(np.float32), rtol=1e-6,
+                                   err_msg=f"{where}: panel {p} x")  # fmt: skip
+        for k, (got, line) in enumerate(zip(plot[1:], panel["lines"], strict=True)):
+            got = np.array([np.nan if v is None else v for v in got], dtype=float)
+            np.testing.assert_allclose(got, line["y"].astype(np.float32), rtol=1e-6,
+                                       err_msg=f"{where}: panel {p} line {k}")  # fmt: skip
+        assert drawn["titles"][p] == panel["title"], where
+
+
+def check_main_slider_across_its_range(page, fig, explorer, name: str) -> None:
+    """Move the explorer's main slider by keyboard to its first, middle and last positions;
+    at each, the drawn data are the library's chart there and the readout says the value."""
+    main = explorer.sliders[0]
+    slider = fig.locator("input[type=range]").first
+    slider.focus()
+    n = len(main.values)
+    for key, index in (("Home", 0), ("ArrowRight", n // 2), ("End", n - 1)):
+        if key == "ArrowRight":
+            for _ in range(n // 2):
+                page.keyboard.press("ArrowRight")
+        else:
+            page.keyboard.press(key)
+        assert int(slider.input_value()) == index, f"{name}: the keyboard did not reach {index}"
+        label = main.format(main.values[index])
+        assert fig.locator("output").first.inner_text() == label
+        assert slider.get_attribute("aria-valuetext") == label
+        assert f"{main.title} = {label}" in fig.locator(".rnngrad-chart").get_attribute(
+            "aria-label"
+        )
+        values = {**explorer.defaults, main.name: float(main.values[index])}
+        _drawn_is_library_chart(fig, explorer, values, f"{name} at {main.name} = {label}")
+
+
+def _standalone(fragment: str, theme: str) -> str:
+    """One explorer in a page with the book's explorer scripts and styles inlined."""
+    static, assets = BOOK / "_static", BOOK / "_assets"
+    css = (static / "uPlot.min.css").read_text() + (assets / "explorer.css").read_text()
+    scripts = "".join(
+        f"<script>{(static / f).read_text()}</script>"
+        for f in ("uPlot.iife.min.js", "rnngrad-explorer.js")
+    )
+    colors = "background:#121212;color:#dddddd" if theme == "dark" else "background:#fff"
+    return (
+        f'<html lang="en" data-theme="{theme}"><head><title>explorer</title><style>{css}'
+        f'</style>{scripts}</head><body style="{colors}"><main>{fragment}</main></body></html>'
     )
 
 
-def _row_major(indices: list[int], sizes: list[int]) -> int:
-    flat = 0
-    for i, n in zip(indices, sizes, strict=True):
-        flat = flat * n + i
-    return flat
+CHAPTER_EXPLORERS = [
+    (f"{nb.name[:2]}-{i}", nb, i)
+    for nb in chapter_notebooks()
+    for i, _ in enumerate(_explorer_cells(nb))
+]
+_BUILT: dict[str, tuple] = {}
+
+
+@pytest.mark.parametrize("name, notebook, index", CHAPTER_EXPLORERS,
+                         ids=[n for n, _, _ in CHAPTER_EXPLORERS])  # fmt: skip
+def test_explorer_draws_the_library_data_across_its_main_slider(browser, name, notebook, index):
+    """Each explorer of the chapters, on its own page with the book's scripts (no book build
+    needed): on a desktop and a 390 px phone, in light and dark themes, move the main slider
+    to its first, middle and last positions and compare what uPlot draws with the library's
+    chart data there. The chart fits the phone, its text is at least 10 CSS px, and axe-core
+    finds no WCAG 2 A/AA violation in it.
+    Catches: a page that draws the default position whatever the slider says, data of the
+    wrong position (an off-by-one or column-major index), a chart wider than a phone."""
+    if name not in _BUILT:
+        explorer = _explorer(_explorer_cells(notebook)[index])
+        _BUILT[name] = (explorer, explorer.static_html())
+    explorer, fragment = _BUILT[name]
+    axe = AXE.read_text() if AXE.exists() else None
+    for theme, width in (("light", 1280), ("dark", 1280), ("light", PHONE), ("dark", PHONE)):
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.on("console", lambda m, errors=errors: m.type == "error" and errors.append(m.text))
+        try:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.set_content(_standalone(fragment, theme))
+            fig = page.locator("figure.rnngrad-explorer")
+            where = f"{name} ({theme}, {width} px)"
+            check_main_slider_across_its_range(page, fig, explorer, where)
+            right = fig.evaluate("f => f.getBoundingClientRect().right")
+            assert right <= width + 1, f"{where}: the explorer is {right:.0f} px wide"
+            smallest = fig.evaluate(
+                """f => Math.min(...[...f.querySelectorAll('.rnngrad-chart li, .rnngrad-chart p')]
+                     .filter(t => t.textContent.trim() && !t.hidden)
+                     .map(t => parseFloat(getComputedStyle(t).fontSize)))"""
+            )
+            assert smallest >= MIN_TEXT_PX, f"{where}: text as small as {smallest} px"
+            if axe:
+                page.add_script_tag(content=axe)
+                result = page.evaluate(
+                    "tags => axe.run('figure', {runOnly: {type: 'tag', values: tags}})", WCAG
+                )
+                assert not result["violations"], [v["id"] for v in result["violations"]]
+            assert not errors, f"{where}: {errors}"
+            if width == PHONE or theme == "dark":
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                fig.screenshot(path=str(SHOTS / f"explorer_{name}_{theme}_{width}.png"))
+        finally:
+            page.close()
 
 
 EXPLORER_PAGES = [p for p in PAGES if _declared_explorers(p)]
 
 
 @pytest.mark.parametrize("path", EXPLORER_PAGES)
-def test_every_slider_shows_the_frame_of_its_combination(browser, site_url, path):
+def test_every_explorer_on_the_built_page_draws_the_library_data(browser, site_url, path):
+    """The built book: each explorer's data fit its budget, its sliders have accessible
+    names, and moving its main slider by keyboard draws the library's chart data at the
+    first, middle and last positions (the explorers in page order are the chapter's cells)."""
     visit = Visit(browser, f"{site_url}/{path}")
     page = visit.page
     explorers = page.locator("figure.rnngrad-explorer")
-    assert explorers.count() >= 1
-    for k in range(explorers.count()):
+    cells = _explorer_cells(BOOK / Path(path).with_suffix(".ipynb"))
+    assert explorers.count() == len(cells)
+    for k, source in enumerate(cells):
         fig = explorers.nth(k)
         fig.scroll_into_view_if_needed()
-        data = json.loads(fig.locator("script.rnngrad-frames").text_content())
-        meta = json.loads(fig.locator("script.rnngrad-meta").text_content())
-        frames_bytes = len(fig.locator("script.rnngrad-frames").text_content().encode())
-        assert frames_bytes <= FRAME_BYTES, f"explorer {k}: frames take {frames_bytes:,} bytes"
+        size = len(fig.locator("script.rnngrad-data").text_content().encode())
+        assert size <= FRAME_BYTES, f"explorer {k}: its data take {size:,} bytes"
         sliders = fig.locator("input[type=range]")
-        sizes = [int(sliders.nth(i).get_attribute("max")) + 1 for i in range(sliders.count())]
-        assert len(data["frames"]) == _row_major([n - 1 for n in sizes], sizes) + 1
-        # A slider is a knob to turn, not a switch: at least three positions on the main one
-        # (the build budget keeps explorers small, so the book chooses few, telling values).
-        assert max(sizes) >= 3, f"explorer {k}: its main slider has {max(sizes)} positions"
-        # Move every slider with the keyboard, one step away from its start.
-        target = []
         for i in range(sliders.count()):
-            slider = sliders.nth(i)
-            name = page.evaluate("e => e.getAttribute('aria-label')", slider.element_handle())
-            assert name and name.strip(), f"explorer {k}: slider {i} has no accessible name"
-            start = int(slider.input_value())
-            slider.focus()
-            page.keyboard.press("ArrowLeft" if start == sizes[i] - 1 else "ArrowRight")
-            target.append(int(slider.input_value()))
-            assert target[i] != start, f"explorer {k}: the keyboard did not move slider {i}"
-        flat = _row_major(target, sizes)
-        expected = _frame_markup(data, flat)
-        # The picture is that combination's frame, and each slider mattered to it.
-        for i in range(len(sizes)):
-            other = _row_major(
-                [*target[:i], int(sliders.nth(i).get_attribute("value")), *target[i + 1 :]], sizes
-            )
-            if other != flat:
-                assert _frame_markup(data, other) != expected, (
-                    f"explorer {k}: slider {i} does not change the picture; the check "
-                    "below could not tell a switcher that ignores it"
-                )
-        same = fig.locator("svg").evaluate(
-            """(svg, markup) => { const t = document.createElementNS(svg.namespaceURI, 'svg');
-                 t.innerHTML = markup; return t.innerHTML === svg.innerHTML; }""",
-            expected,
-        )
-        assert same, f"explorer {k}: the picture is not the frame of {target} (flat {flat})"
-        alt = fig.locator("svg").get_attribute("aria-label")
-        for i, idx in enumerate(target):
-            label = meta["labels"][i][idx]
-            assert fig.locator("output").nth(i).inner_text() == label
-            assert sliders.nth(i).get_attribute("aria-valuetext") == label
-            assert f"{meta['names'][i]} = {label}" in alt, f"alt text {alt!r} lacks {label}"
-        assert fig.locator("svg").get_attribute("role") == "img"
-        smallest = fig.locator("svg").evaluate(
-            """svg => Math.min(...[...svg.querySelectorAll('text, tspan')]
-                 .filter(t => t.textContent.trim())
-                 .map(t => { const m = t.getScreenCTM();
-                   return Math.hypot(m.a, m.b) * parseFloat(getComputedStyle(t).fontSize); }))"""
-        )
-        assert smallest >= MIN_TEXT_PX, f"explorer {k}: text as small as {smallest:.1f} CSS px"
+            label = sliders.nth(i).get_attribute("aria-label")
+            assert label and label.strip(), f"explorer {k}: slider {i} has no accessible name"
+        assert fig.locator(".rnngrad-chart").get_attribute("role") == "img"
+        check_main_slider_across_its_range(page, fig, _explorer(source), f"{path} #{k}")
         SHOTS.mkdir(parents=True, exist_ok=True)
         fig.screenshot(path=str(SHOTS / f"explorer_{k}_{_shot_name(path, 'moved')}.png"))
     assert not visit.console, visit.console

@@ -11,7 +11,7 @@ def test_unrolled_lstm_has_every_state_and_one_w_path(steps):
     the W-path drawn without its label."""
     fig = diagrams.unrolled_lstm_figure(steps)
     texts = [t.get_text() for t in fig.axes[0].texts]
-    names = [*map(str, range(steps)), "T"]
+    names = list(map(str, range(steps + 1)))  # c_0 .. c_steps, numbered (no "T" among numbers)
     for name in names:
         assert f"$c_{{{name}}}$" in texts and f"$h_{{{name}}}$" in texts
     assert sum(t.startswith("gates") for t in texts) == steps

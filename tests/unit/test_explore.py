@@ -5,20 +5,39 @@ import html
 import itertools
 import json
 import re
+from pathlib import Path
 
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
 from rnngrad import Slider, explore
-from rnngrad.notebook.explore import MAX_FRAMES
+from rnngrad.figures.chart import Chart, Line, Panel
+from rnngrad.notebook.explore import MAX_FRAMES, decode_frame, encode_frames
+from rnngrad.notebook.frames import Drawn
+
+STATIC = Path(__file__).resolve().parents[2] / "book"
 
 
-def tiny_figure(a: float, b: float = 0.0) -> Figure:
+def _tiny_data(a: float, b: float = 0.0) -> tuple:
+    return np.array([b, a]), a
+
+
+def _tiny_mpl(y, a) -> Figure:
     fig = Figure(figsize=(2, 1.5))
     ax = fig.subplots()
-    ax.plot([0, 1], [b, a])
+    ax.plot([0, 1], y)
     ax.set_ylim(-2, 2)
     return fig
+
+
+def _tiny_chart(y, a) -> Chart:
+    return Chart(
+        [Panel(np.array([0.0, 1.0]), "x", "y", (-2, 2), lines=[Line(y, "#1f77b4", f"a={a}")])]
+    )
+
+
+tiny_figure = Drawn(_tiny_data, _tiny_mpl, _tiny_chart)
 
 
 def test_slider_values_and_default():
@@ -91,14 +110,19 @@ def tiny_four(sigma_1, sigma_2, input_scale, n):
     return tiny_figure(sigma_1 - sigma_2, input_scale / n)
 
 
+tiny_four.chart = lambda sigma_1, sigma_2, input_scale, n: tiny_figure.chart(
+    sigma_1 - sigma_2, input_scale / n
+)
+
+
 def test_frame_limit_is_inclusive():
     """Catches: `>=` for `>` (an explorer with exactly the limit refused) or a limit not
     enforced on the product of the sliders."""
     assert explore(tiny_figure, a=(1, MAX_FRAMES, 1)).frames == MAX_FRAMES
-    with pytest.raises(ValueError, match=f"{MAX_FRAMES + 1} frames"):
+    with pytest.raises(ValueError, match=f"{MAX_FRAMES + 1} positions"):
         explore(tiny_figure, a=(1, MAX_FRAMES + 1, 1))
     assert explore(tiny_figure, max_frames=6, a=(0, 1, 0.5), b=(0, 1, 1)).frames == 6
-    with pytest.raises(ValueError, match="3 x 2 = 6 frames"):
+    with pytest.raises(ValueError, match="3 x 2 = 6 positions"):
         explore(tiny_figure, max_frames=5, a=(0, 1, 0.5), b=(0, 1, 1))
 
 
@@ -118,8 +142,8 @@ def test_bad_slider_specs(spec, message):
 
 
 def test_too_many_frames_and_other_misuse():
-    with pytest.raises(ValueError, match="frames"):
-        explore(tiny_figure, a=(0, 1, 0.01), b=(0, 1, 0.01))
+    with pytest.raises(ValueError, match="positions"):
+        explore(tiny_figure, a=(0, 1, 0.001), b=(0, 1, 0.01))
     with pytest.raises(TypeError, match="start, stop, step"):
         explore(tiny_figure, a=0.5)
     with pytest.raises(ValueError, match="at least one slider"):
@@ -132,27 +156,27 @@ def test_too_many_frames_and_other_misuse():
 
 
 def _page_data(page: str) -> tuple[dict, dict]:
-    """The frames and the readout labels the page carries (its two JSON scripts)."""
-    frames = re.search(
-        r'<script type="application/json" class="rnngrad-frames">(.*?)</script>', page
-    )
+    """The chart data and the readout labels the page carries (its two JSON scripts)."""
+    data = re.search(r'<script type="application/json" class="rnngrad-data">(.*?)</script>', page)
     meta = re.search(r'<script type="application/json" class="rnngrad-meta">(.*?)</script>', page)
-    return json.loads(frames.group(1)), json.loads(meta.group(1))
+    unescape = lambda m: json.loads(m.group(1).replace("<\\/", "</"))  # noqa: E731
+    return unescape(data), unescape(meta)
 
 
-def _decoded_frames(data: dict) -> list[str]:
-    """Each frame's SVG body, rebuilt from the shared pool as the page's script does, with
-    the page's id prefix taken out."""
-    out = []
-    for runs in data["frames"]:
-        lines = [
-            data["pool"][j]
-            for r in range(0, len(runs), 2)
-            for j in range(runs[r], runs[r] + runs[r + 1])
-        ]
-        out.append("\n".join(lines))
-    uid = re.search(r'id="(rg[0-9a-f]{8})', "\n".join(data["pool"]))
-    return [f.replace(uid.group(1), "") for f in out] if uid else out
+def _same_chart(got: dict, want: dict) -> None:
+    """Equal charts, arrays to float32 precision (as the page receives them)."""
+    assert got.keys() == want.keys()
+    for key, value in want.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_allclose(got[key], value.astype(np.float32), rtol=0, atol=0)
+        elif isinstance(value, dict):
+            _same_chart(got[key], value)
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            assert len(got[key]) == len(value)
+            for g, w in zip(got[key], value, strict=True):
+                _same_chart(g, w)
+        else:
+            assert got[key] == value, key
 
 
 # A 3 x 2 x 2 grid: no two orders of the slider axes give the same flat index everywhere
@@ -160,11 +184,22 @@ def _decoded_frames(data: dict) -> list[str]:
 GRID = {"a": (-1, 1, 1, 0), "b": (0, 1, 1, 1), "c": (0.5, 1.5, 1.0, 0.5)}
 
 
-def three(a, b, c):
-    """A figure that differs at every grid point: the three values drawn as a line."""
-    fig = tiny_figure(0.0)
-    fig.axes[0].plot([0, 0.5, 1], [a, b, c])
+def _three_data(a, b, c):
+    return (np.array([a, b, c]), f"{a} {b} {c}")
+
+
+def _three_chart(y, title):
+    panel = Panel(np.array([0.0, 0.5, 1.0]), "x", "y", (-2, 2), lines=[Line(y, "#d62728", "abc")])
+    return Chart([panel], title)
+
+
+def _three_figure(y, title):
+    fig = _tiny_mpl(y[:2], 0)
+    fig.axes[0].plot([0, 0.5, 1], y)
     return fig
+
+
+three = Drawn(_three_data, _three_figure, _three_chart)
 
 
 def _grid_points(ex):
@@ -178,74 +213,128 @@ def _grid_points(ex):
         yield list(idx), values, flat
 
 
-def test_static_html_has_one_frame_per_grid_point_and_no_external_script():
+def test_static_html_has_one_chart_per_grid_point_and_no_external_script():
     ex = explore(tiny_figure, a=(-1, 1, 0.5, 0.0), b=(0, 1, 0.5))
     page = ex.static_html()
     data, meta = _page_data(page)
     assert len(data["frames"]) == ex.frames == 15
-    assert len(set(_decoded_frames(data))) == 15
-    assert page.count('type="range"') == 2 and ' src="http' not in page and "<script>" in page
+    charts = [decode_frame(data, f) for f in range(15)]
+    assert len({json.dumps(c["panels"][0]["lines"][0]["y"].tolist()) for c in charts}) == 15
+    assert page.count('type="range"') == 2 and ' src="' not in page and "<script>" in page
     assert meta["labels"] == [["-1.0", "-0.5", "0.0", "0.5", "1.0"], ["0.0", "0.5", "1.0"]]
     # The controls start at the defaults (a = 0.0, b = 0.5), and say so to a screen reader.
     assert re.findall(r'<input[^>]* value="(\d+)"', page) == ["2", "1"]
     assert re.findall(r"<output>([^<]*)</output>", page) == ["0.0", "0.5"]
     assert html.escape(ex.alt_text([2, 1])) in page
+    assert 'role="img"' in page
 
 
-def test_every_embedded_frame_is_the_figure_at_its_grid_point():
-    """Catches: frames rendered in column-major order (or any order but the switcher's
-    row-major flat index), and frames that share the wrong lines of the pool."""
+def test_every_embedded_chart_is_the_chart_at_its_grid_point():
+    """Catches: charts computed in column-major order (or any order but the page's row-major
+    flat index), values shared between frames that differ, arrays rounded below float32."""
     ex = explore(three, **GRID)
     data, meta = _page_data(ex.static_html())
-    frames = _decoded_frames(data)
-    assert len(frames) == ex.frames == 12 and len(set(frames)) == 12
+    assert len(data["frames"]) == ex.frames == 12
     assert meta["labels"] == [[s.format(v) for v in s.values] for s in ex.sliders]
     for _, values, flat in _grid_points(ex):
-        assert frames[flat] == ex.figure_svg(**values)[1], f"frame {flat} is not {values}"
+        _same_chart(decode_frame(data, flat), ex.chart(**values))
+
+
+def test_encode_frames_stores_what_does_not_change_once():
+    """What is the same in every chart sits in the template; only what changes has a slot,
+    also a value that first changes in the last chart.
+    Catches: an encoder that pools every value (the page grows with the grid for nothing), or
+    one that keeps a changing value in the template (looking at the first charts only, every
+    later frame would show the first one's value)."""
+    charts = [_three_chart(np.array([a, 0.0, 1.0]), "same").to_dict() for a in (0.0, 0.0, 2.0)]
+    data = encode_frames(charts)
+    assert len(data["frames"][0]) == 1  # one slot: the array that changes
+    assert data["template"]["title"] == "same"
+    assert len(data["pool"]) == 2
+    for f, chart in enumerate(charts):
+        _same_chart(decode_frame(data, f), chart)
+
+
+def test_encode_frames_refuses_charts_of_different_structure():
+    one = _three_chart(np.zeros(3), "t").to_dict()
+    two = _three_chart(np.zeros(3), "t")
+    two.panels[0].lines.append(Line(np.ones(3), "#000000"))
+    with pytest.raises(ValueError, match="differs in structure"):
+        encode_frames([one, two.to_dict()])
+
+
+def test_chart_validates_its_data():
+    with pytest.raises(ValueError, match="points"):
+        Chart(
+            [Panel(np.arange(3), "x", "y", (0, 1), lines=[Line(np.ones(2), "#000000")])]
+        ).to_dict()
+    with pytest.raises(ValueError, match="log axis"):
+        Panel(np.arange(3), "x", "y", (0, 1), ylog=True).to_dict()
+    log = Panel(np.arange(3), "x", "y", (1e-3, 1), ylog=True,
+                lines=[Line(np.array([1.0, 0.0, -1.0]), "#000000")]).to_dict()  # fmt: skip
+    assert np.isnan(log["lines"][0]["y"][1:]).all()  # no log of 0 or less: gaps
+
+
+def standalone_page(fragment: str, theme: str = "light") -> str:
+    """An explorer's HTML in a page with the book's scripts and styles inlined."""
+    static, assets = STATIC / "_static", STATIC / "_assets"
+    css = (static / "uPlot.min.css").read_text() + (assets / "explorer.css").read_text()
+    js = "".join(
+        f"<script>{(static / name).read_text()}</script>"
+        for name in ("uPlot.iife.min.js", "rnngrad-explorer.js")
+    )
+    return (
+        f'<html lang="en" data-theme="{theme}"><head><title>explorer</title><style>{css}</style>'
+        f"{js}</head><body><main>{fragment}</main></body></html>"
+    )
+
+
+READ_DRAWN = """(args) => {
+  const [idx] = args;
+  const fig = document.querySelector("figure.rnngrad-explorer");
+  const inputs = fig.querySelectorAll("input");
+  idx.forEach((v, k) => {
+    if (v === null) return;
+    inputs[k].value = String(v);
+    inputs[k].dispatchEvent(new Event("input"));
+  });
+  return {
+    data: fig.rnngrad.plots.map((u) => u.data),
+    out: [...fig.querySelectorAll("output")].map((o) => o.textContent),
+    alt: fig.querySelector(".rnngrad-chart").getAttribute("aria-label"),
+    title: fig.querySelector(".rnngrad-title").textContent,
+  };
+}"""
+
+
+def _drawn_equals(drawn: list, chart: dict) -> None:
+    """What uPlot holds (x, then one array per line, null for a gap) is the chart's data."""
+    for plot, panel in zip(drawn, chart["panels"], strict=True):
+        np.testing.assert_allclose(plot[0], panel["x"].astype(np.float32), rtol=1e-7)
+        for got, line in zip(plot[1:], panel["lines"], strict=True):
+            got = np.array([np.nan if v is None else v for v in got], dtype=float)
+            np.testing.assert_allclose(got, line["y"].astype(np.float32), rtol=1e-7)
 
 
 @pytest.mark.browser
-def test_switcher_shows_the_frame_of_every_slider_combination(browser):
-    """The page's own script in Chromium: the page opens on the defaults' frame; move every
-    slider, and the picture is the frame of that exact combination, each readout shows its
+def test_page_draws_the_chart_of_every_slider_combination(browser):
+    """The book's script in Chromium: the page opens on the defaults' chart; move every
+    slider, and uPlot holds the chart data of that exact combination, each readout shows its
     value and the text alternative names them.
-    Catches: a switcher that listens to the first slider only, or indexes column-major."""
+    Catches: a script that listens to the first slider only, or indexes column-major."""
     ex = explore(three, **GRID)
-    data, meta = _page_data(ex.static_html())
-    frames = _decoded_frames(data)
-    uid = re.search(r'id="(rg[0-9a-f]{8})', "\n".join(data["pool"]))
     page = browser.new_page()
     try:
-        page.set_content(f"<html><body>{ex.static_html()}</body></html>")
-        read = """(args) => {
-          const [idx, expected, uid] = args;
-          const fig = document.querySelector("figure.rnngrad-explorer");
-          const inputs = fig.querySelectorAll("input");
-          idx.forEach((v, k) => {
-            if (v === null) return;
-            inputs[k].value = String(v);
-            inputs[k].dispatchEvent(new Event("input"));
-          });
-          const svg = fig.querySelector("svg");
-          const ref = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-          ref.innerHTML = uid ? expected.split('id="').join('id="' + uid)
-              .split("url(#").join("url(#" + uid).split('href="#').join('href="#' + uid)
-            : expected;
-          return {
-            same: svg.innerHTML === ref.innerHTML,
-            out: [...fig.querySelectorAll("output")].map((o) => o.textContent),
-            alt: svg.getAttribute("aria-label"),
-          };
-        }"""
-        uid = uid.group(1) if uid else ""
-        defaults = [s.default_index for s in ex.sliders]
-        start_flat = next(f for i, _, f in _grid_points(ex) if i == defaults)
-        shown = page.evaluate(read, [[None] * 3, frames[start_flat], uid])
-        assert shown["same"], "the page does not open on the defaults' frame"
-        for idx, values, flat in _grid_points(ex):
-            shown = page.evaluate(read, [idx, frames[flat], uid])
-            assert shown["same"], f"wrong frame shown at {values}"
-            assert shown["out"] == [meta["labels"][k][i] for k, i in enumerate(idx)]
+        page.set_content(standalone_page(ex.static_html()))
+        shown = page.evaluate(READ_DRAWN, [[None] * 3])
+        _drawn_equals(shown["data"], ex.chart())
+        for idx, values, _ in _grid_points(ex):
+            shown = page.evaluate(READ_DRAWN, [idx])
+            _drawn_equals(shown["data"], ex.chart(**values))
+            assert shown["title"] == ex.chart(**values)["title"]
+            assert shown["out"] == [
+                s.format(s.values[i]) for s, i in zip(ex.sliders, idx, strict=True)
+            ]
             assert shown["alt"] == ex.alt_text(idx)
     finally:
         page.close()

@@ -7,6 +7,7 @@ draws the bound for the wrong singular value."""
 import math
 
 import numpy as np
+import pytest
 import torch
 
 from rnngrad import AddingProblem, frames, make_model, rnn_jacobian_norms, set_forget_bias_
@@ -142,3 +143,88 @@ def test_product_of_factors_figure_against_autograd():
     np.testing.assert_allclose(
         right.lines[0].get_ydata(), np.clip(w ** np.arange(1.0, steps + 1), 1e-26, 1e26)
     )
+
+
+# -- every explorer of the book: fine sliders, and the chart is the figure's data -----------
+def _chapter_explorers():
+    """(chapter, cell source) of every ``rnngrad.explore(...)`` cell of the chapters."""
+    import glob
+    import json as _json
+    from pathlib import Path
+
+    book = Path(__file__).resolve().parents[2] / "book" / "chapters"
+    for path in sorted(glob.glob(str(book / "*.ipynb"))):
+        for cell in _json.loads(Path(path).read_text())["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code" and "rnngrad.explore(" in source:
+                yield Path(path).name[:2], source
+
+
+def _explorer(source: str):
+    import functools
+
+    import rnngrad
+
+    return eval(source.strip(), {"rnngrad": rnngrad, "frames": frames, "functools": functools})
+
+
+EXPLORER_CELLS = list(_chapter_explorers())
+
+
+def test_the_book_has_its_explorers():
+    chapters = sorted({ch for ch, _ in EXPLORER_CELLS})
+    assert chapters == ["01", "02", "03", "04", "06", "07", "09", "10", "11", "12", "13", "14",
+                        "15"]  # fmt: skip
+    assert len(EXPLORER_CELLS) == 14
+
+
+@pytest.mark.parametrize("chapter, source", EXPLORER_CELLS, ids=[c for c, _ in EXPLORER_CELLS])
+def test_explorer_sliders_are_fine(chapter, source):
+    """A slider is a knob, not a switch: the main (first) slider has at least 25 positions,
+    every other at least 5, and each explorer has a chart for the HTML book.
+    Catches: a chapter that puts back a 3-position step, or an explorer whose figure function
+    lost its chart (the page would show no explorer)."""
+    ex = _explorer(source)
+    sizes = [len(s.values) for s in ex.sliders]
+    assert sizes[0] >= 25, f"chapter {chapter}: main slider has {sizes[0]} positions"
+    assert all(n >= 5 for n in sizes[1:]), f"chapter {chapter}: sliders {sizes}"
+    assert ex.chart_fn is not None
+
+
+def _figure_has_line(ax, x: np.ndarray, y: np.ndarray, ylog: bool) -> bool:
+    """Some line of ``ax`` passes through every (x, y) of a chart line (its first len(x)
+    points: a chart may show a prefix of what the figure draws beyond its x limit)."""
+    for line in ax.lines:
+        xd = np.asarray(line.get_xdata(), dtype=float)
+        yd = np.asarray(line.get_ydata(), dtype=float)
+        if len(xd) < len(x) or not np.array_equal(xd[: len(x)], x):
+            continue
+        yd = yd[: len(x)]
+        if ylog:
+            yd = np.where(yd > 0, yd, np.nan)
+        if np.allclose(yd, y, rtol=1e-12, atol=0, equal_nan=True):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("chapter, source", EXPLORER_CELLS, ids=[c for c, _ in EXPLORER_CELLS])
+def test_chart_draws_the_figures_data_at_the_defaults(chapter, source):
+    """The PDF's still is the matplotlib figure at the defaults; the HTML page opens on the
+    chart at the defaults. Every line of that chart is a line of the figure (same x, same y),
+    panel by panel, and the chart has as many panels as the figure has axes.
+    Catches: a chart built from another measurement than the figure (a slider ignored, a
+    seed or step count that differs, curves clipped differently, panels swapped)."""
+    import matplotlib.pyplot as plt
+
+    ex = _explorer(source)
+    chart, fig = ex.chart(), ex.figure()
+    try:
+        assert len(chart["panels"]) == len(fig.axes)
+        for p, (panel, ax) in enumerate(zip(chart["panels"], fig.axes, strict=True)):
+            for k, line in enumerate(panel["lines"]):
+                assert _figure_has_line(ax, panel["x"], line["y"], panel["ylog"]), (
+                    f"chapter {chapter}: panel {p} line {k} ({line['label']!r}) is not in "
+                    "the figure"
+                )
+    finally:
+        plt.close(fig)

@@ -336,3 +336,21 @@ def test_ring_figure_draws_eigenvalues_inside_their_ring():
 def test_bad_arguments_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    "layers, lag, lam", [(1, 30, 0.9), (2, 30, 0.9), (4, 200, 0.99), (3, 57, -0.8)]
+)
+def test_a_stack_of_diagonal_recurrences_has_a_binomial_impulse_response(layers, lag, lam):
+    """Chapter 13: one diagonal layer's gradient through time is lambda^K and cannot grow, but L
+    identical layers in cascade (each layer's states the next one's inputs) have impulse
+    response C(K+L-1, L-1) lambda^K, the coefficient of z^K in (1 - lambda z)^-L. Checked
+    against autograd through linear_scan in float64. Catches the exponent or the binomial's
+    arguments off by one (C(K+L, L), lambda^(K+1)), and a claim that a stack keeps |lambda|^K."""
+    x = torch.zeros(1, lag + 1, 1, dtype=torch.float64, requires_grad=True)
+    h = x
+    for _ in range(layers):
+        h = linear_scan(torch.tensor(lam, dtype=torch.float64), h)
+    (grad,) = torch.autograd.grad(h[0, lag, 0], x)
+    derived = math.comb(lag + layers - 1, layers - 1) * lam**lag
+    assert grad[0, 0, 0].item() == pytest.approx(derived, rel=1e-10)

@@ -464,3 +464,58 @@ def test_deep_reach_arguments():
         deep_reach("lstm", 1, 5)
     with pytest.raises(ValueError, match="ints"):
         deep_reach("rnn", 0, 5)
+
+
+@pytest.mark.parametrize("b", [-0.3, 0.3])
+@pytest.mark.parametrize("r", [0.05, 0.5, 2.0])
+def test_modrelu_passes_the_modulus_and_scales_the_tangent_by_one_plus_b_over_r(r, b):
+    """Chapter 12's derivation: an active modReLU unit, z = r e^{i theta}, maps a radial
+    displacement with slope 1 and a tangential one (r d theta) with (r + b)/r, below 1 for
+    b < 0 and above 1, unbounded as r -> 0+, for b > 0; a unit with r + b < 0 has Jacobian 0.
+    Checked against autograd's 2x2 real Jacobian. Catches: modReLU written without the
+    division by |z| (the radial slope would no longer be 1), and a tangential factor claimed
+    below 1 for either sign of b."""
+    from rnngrad.cells.nongated import modrelu
+
+    theta = 0.7
+
+    def real_map(v):
+        out = modrelu(torch.complex(v[0], v[1]), torch.tensor(b, dtype=F64))
+        return torch.stack([out.real, out.imag])
+
+    point = torch.tensor([r * math.cos(theta), r * math.sin(theta)], dtype=F64)
+    jac = torch.autograd.functional.jacobian(real_map, point)
+    radial = torch.tensor([math.cos(theta), math.sin(theta)], dtype=F64)
+    tangent = torch.tensor([-math.sin(theta), math.cos(theta)], dtype=F64)
+    if r + b <= 0:
+        assert torch.all(jac == 0)
+        return
+    assert torch.allclose(jac @ radial, radial, atol=1e-12)
+    assert torch.allclose(jac @ tangent, (r + b) / r * tangent, atol=1e-12)
+
+
+def test_modrelu_rejects_real_input():
+    from rnngrad.cells.nongated import modrelu
+
+    with pytest.raises(ValueError, match="complex"):
+        modrelu(torch.ones(3), 0.1)
+
+
+def test_a_mask_keeps_the_norm_of_an_orthogonal_product_with_an_invariant_subspace():
+    """Chapter 12, exercise 1: ||(DQ)^k||_2 stays 1 for every k exactly when Q has an invariant
+    subspace inside the active coordinates; commuting with D is not needed. Q = diag(1, R) and
+    D = diag(1, 1, 0) keep e_1 although DQ != QD; a Q that mixes every axis into the inactive
+    one loses norm. Catches the claim 'only when the mask and Q commute'."""
+    c, s = math.cos(0.4), math.sin(0.4)
+    q = torch.tensor([[1, 0, 0], [0, c, -s], [0, s, c]], dtype=F64)
+    d = torch.diag(torch.tensor([1.0, 1.0, 0.0], dtype=F64))
+    assert not torch.allclose(d @ q, q @ d)
+    power = torch.linalg.matrix_power(d @ q, 50)
+    assert torch.linalg.matrix_norm(power, 2).item() == pytest.approx(1.0, abs=1e-12)
+    assert torch.allclose(
+        power @ torch.tensor([1.0, 0, 0], dtype=F64), torch.tensor([1.0, 0, 0], dtype=F64)
+    )
+    mixing = torch.linalg.matrix_exp(
+        torch.tensor([[0, -0.5, 0.3], [0.5, 0, -0.4], [-0.3, 0.4, 0]], dtype=F64)
+    )
+    assert torch.linalg.matrix_norm(torch.linalg.matrix_power(d @ mixing, 50), 2).item() < 0.5

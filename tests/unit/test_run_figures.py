@@ -36,3 +36,17 @@ def test_gates_over_time_draws_the_chosen_units_and_the_mean():
         np.testing.assert_allclose(lines["unit 0"], values[:, 0])
         np.testing.assert_allclose(lines["mean of all units"], values.mean(1))
         assert len(ax.patches) == marks.sum()  # one shaded span per marked step
+
+
+def test_gradient_profile_draws_the_cell_state_dashed_in_the_cells_colour():
+    """A label naming the cell state is the same ratio for ||dL/dc_t||, dashed, in the LSTM's
+    colour. Catches: the cell's curve drawn solid (indistinguishable from h's) or in another
+    cell's colour, or not divided by its own last step."""
+    c = torch.tensor([0.5, 0.8, 1.0, 2.0])
+    h = torch.tensor([1e-3, 1e-2, 0.1, 1.0])
+    fig = gradient_profile_figure({"after training": {"LSTM": h, "LSTM, cell c": c}})
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    np.testing.assert_allclose(lines["LSTM, cell c"].get_ydata(), (c / c[-1]).numpy())
+    assert lines["LSTM, cell c"].get_linestyle() == "--"
+    assert lines["LSTM"].get_linestyle() == "-"
+    assert lines["LSTM, cell c"].get_color() == COLORS["lstm"]

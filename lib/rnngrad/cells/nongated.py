@@ -9,7 +9,8 @@ sequence modules with ``forward(x, state) -> (output, h_n)`` like ``nn.RNN``:
   one recurrent weight per unit, optionally held inside :math:`|u| \\le \\gamma^{1/T}`;
 * ``OrthogonalRNN`` (Arjovsky et al., 2016; here PyTorch's orthogonal parametrisation): a fused
   ``nn.RNN`` whose recurrent matrix stays exactly orthogonal while it trains;
-* ``irnn_init_`` (Le et al., 2015): a ReLU ``nn.RNN`` started at :math:`W_{hh} = I`, :math:`b = 0`.
+* ``irnn_init_`` (Le et al., 2015): a ReLU ``nn.RNN`` started at :math:`W_{hh} = I`, :math:`b = 0`;
+* ``modrelu`` (Arjovsky et al., 2016): the unitary RNN's nonlinearity on a complex unit.
 
 ``rnngrad.models`` registers each of them under a cell name; ``rnngrad.measure.probe`` looks
 inside all of them.
@@ -56,6 +57,17 @@ def leaky_step(
     \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`.  x: (B, d), h: (B, H), alpha: (H,)."""
     a = affine(x, w_ih, b_ih) + affine(h, w_hh, b_hh)  # (B, H)
     return alpha * h + (1 - alpha) * torch.tanh(a)
+
+
+def modrelu(z: Tensor, b: Tensor | float) -> Tensor:
+    r""":math:`\operatorname{modReLU}(z) = \mathrm{ReLU}(|z| + b)\,z/|z|` on complex ``z``
+    (element-wise): the modulus shifted by ``b`` and cut at 0, the phase kept. At ``z = 0``
+    the phase is undefined and the output is 0."""
+    if not torch.is_complex(z):
+        raise ValueError(f"modrelu needs a complex tensor, got {z.dtype}")
+    r = z.abs()
+    scale = torch.relu(r + b) / torch.where(r > 0, r, torch.ones_like(r))
+    return torch.where(r > 0, scale, torch.zeros_like(r)) * z
 
 
 def indrnn_step(x: Tensor, h: Tensor, w_ih: Tensor, u: Tensor, b_ih: Tensor | None) -> Tensor:

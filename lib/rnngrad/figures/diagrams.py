@@ -187,7 +187,8 @@ def gru_cell_figure() -> Figure:
 
 
 def unrolled_lstm_figure(steps: int = 3) -> Figure:
-    """The LSTM unrolled in time, drawn for the backward pass: the cell line c_0 -> c_T on
+    """The LSTM unrolled over ``steps`` steps (states numbered 0 to ``steps``, so the last is
+    c_T with T = steps), drawn for the backward pass: the cell line c_0 -> c_T on
     top, where the gradient can travel multiplied by f_t alone (the diagonal path), and one
     W-path, on which the gradient leaves the cell for h, passes the recurrent matrix W into
     the next step's gates and re-enters the cell."""
@@ -202,7 +203,7 @@ def unrolled_lstm_figure(steps: int = 3) -> Figure:
     w_path = dict(arrowstyle="-|>", color=COLORS["rnn"], lw=1.8, ls="--", shrinkA=13, shrinkB=13)
     state = dict(boxstyle="round,pad=0.3", fc="#e8f0fb", ec=COLORS["lstm"])
     for t in range(steps + 1):
-        x, name = t * gap, ("T" if t == steps else str(t))
+        x, name = t * gap, str(t)
         ax.text(x, 3.8, f"$c_{{{name}}}$", ha="center", va="center", fontsize=12, bbox=state)
         ax.text(x, 0.9, f"$h_{{{name}}}$", ha="center", va="center", fontsize=12, bbox=state)
         if t == 0:

@@ -80,7 +80,7 @@ def gru_update_gate_figure(measured: np.ndarray, update_bias: float) -> Figure:
     ax.set_ylabel(r"$\|\partial L/\partial h_{T-k}\|$ (relative)")
     ax.legend(loc="lower left")
     reached = f"{reach} steps" if reach < steps else f"all {steps} steps"
-    ax.set_title(f"update-gate bias $b_z = {update_bias:.1f}$: above $10^{{-3}}$ for {reached}")
+    ax.set_title(f"update-gate bias $b_z = {update_bias:g}$: above $10^{{-3}}$ for {reached}")
     plain_log_ticks(ax)
     return fig
 
@@ -285,7 +285,7 @@ def forget_bias_figure(closed: np.ndarray, measured: np.ndarray, forget_bias: fl
     ax.set_ylim(1e-12, 10)
     ax.set_xlabel("lag (steps back from the loss)")
     ax.set_ylabel("gradient reaching $c_{T-\\mathrm{lag}}$")
-    ax.set_title(f"forget-gate bias $b_f = {forget_bias:.1f}$")
+    ax.set_title(f"forget-gate bias $b_f = {forget_bias:g}$")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)  # outside: never on data
     plain_log_ticks(ax)
     return fig
@@ -305,9 +305,7 @@ def gating_figure(ratio: np.ndarray, cosine: np.ndarray, forget_bias: float) -> 
     axes[1].set_ylabel(r"$\cos(g_k, g)$")
     for ax in axes:
         ax.set_xlabel("steps back $k$")
-    fig.suptitle(
-        f"forget-gate bias $b_f = {forget_bias:.1f}$: length and direction of the gradient"
-    )
+    fig.suptitle(f"forget-gate bias $b_f = {forget_bias:g}$: length and direction of the gradient")
     return fig
 
 

@@ -181,12 +181,17 @@ def simulation_figure(
     return fig
 
 
+STUDENT_COLORS = [COLORS["rnn"], COLORS["lstm"], COLORS["gru"], COLORS["linear"], "#ff7f0e"]
+
+
 def lr_sweep_figure(lrs, finals: dict[str, list[list[float]]], baseline: float) -> Figure:
     """Final held-out loss against the learning rate, one line per variant: the median over
     seeds with the range as error bars; diverged runs (NaN) drawn as crosses at the top."""
     fig, (ax,) = new_figure(width=6.4, height=3.4)
-    colors = [COLORS["rnn"], COLORS["lstm"], COLORS["gru"], COLORS["linear"]]
-    markers = ["o", "s", "^", "D"]
+    colors = STUDENT_COLORS
+    markers = ["o", "s", "^", "D", "v"]
+    if len(finals) > len(colors):
+        raise ValueError(f"at most {len(colors)} variants, got {len(finals)}")
     top = 10 * baseline
     n = len(finals)
     for i, (color, marker, (name, per_lr)) in enumerate(
@@ -216,4 +221,29 @@ def lr_sweep_figure(lrs, finals: dict[str, list[list[float]]], baseline: float) 
     ax.axhline(baseline, color=COLORS["bound"], ls=":", label="predict 0")
     ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="final held-out MSE")
     ax.legend(fontsize=8)
+    return fig
+
+
+def lam_trace_figure(lrs, lams: dict, lam_star: float) -> Figure:
+    """Each student's lambda during training, one panel per learning rate: the median over
+    seeds (line) and their range (band), with the teacher's lambda* and 1 marked.
+    ``lams``: ``{variant: array (steps + 1, learning rates, seeds)}``
+    (``rnngrad.training.students.StudentSweep.lams``)."""
+    if len(lams) > len(STUDENT_COLORS):
+        raise ValueError(f"at most {len(STUDENT_COLORS)} variants, got {len(lams)}")
+    fig, axes = new_figure(width=6.4, height=3.3, ncols=len(lrs))
+    styles = ["-", "--", "-.", ":", (0, (5, 1))]
+    for i, (ax, lr) in enumerate(zip(axes, lrs, strict=True)):
+        for color, style, (name, lam) in zip(STUDENT_COLORS, styles, lams.items(), strict=False):
+            values = np.asarray(lam)[:, i, :]
+            steps = np.arange(len(values))
+            ax.plot(steps, np.median(values, axis=1), color=color, ls=style, lw=1.5, label=name)
+            ax.fill_between(steps, values.min(axis=1), values.max(axis=1), color=color, alpha=0.15)
+        ax.axhline(lam_star, color=COLORS["bound"], ls=":", lw=1)
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.set(title=f"learning rate {lr:g}", xlabel="step", ylim=(0, 1.6))
+        if i == 0:
+            ax.set_ylabel(r"$\lambda$")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=7, frameon=False)
     return fig

@@ -30,7 +30,7 @@ def leaky_reach_figure(
     ax.set_ylim(1e-8, 1e2)
     ax.set_xlabel("lag $k$ (steps back from the last)")
     ax.set_ylabel(r"$\|\partial L/\partial h_{T-k}\| / \|\partial L/\partial h_T\|$")
-    ax.set_title(rf"leak $\alpha$ = {leak:.2f}, singular values $s$ = {scale:.1f}", fontsize=10)
+    ax.set_title(rf"leak $\alpha$ = {leak:.2f}, singular values $s$ = {scale:.2f}", fontsize=10)
     fig.legend(loc="outside lower center", ncol=2, fontsize=10)
     return fig
 
@@ -62,6 +62,6 @@ def jacobian_shrink_figure(norms: dict[str, np.ndarray], input_scale: float, u: 
     ax.set_yticks([10.0**e for e in range(-32, 1, 4)])
     ax.set_xlabel("steps $t$")
     ax.set_ylabel(r"$\|\partial h_t/\partial h_0\|_2$")
-    ax.set_title(f"pre-activation noise, standard deviation {input_scale:.1f}", fontsize=10)
+    ax.set_title(f"pre-activation noise, standard deviation {input_scale:.2f}", fontsize=10)
     fig.legend(loc="outside lower center", ncol=2, fontsize=10)
     return fig

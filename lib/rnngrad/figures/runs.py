@@ -103,17 +103,25 @@ def gradient_profile_figure(
 ) -> Figure:
     """Where the loss still reaches: ||dL/dh_t|| / ||dL/dh_T|| against the step t (log
     scale), one panel per phase (e.g. ``{"before training": {...}, "after training": {...}}``),
-    one line per cell in the book's colours (a label's first word names the cell)."""
+    one line per cell in the book's colours (a label's first word names the cell). A label
+    that names the cell state (``"LSTM, cell c"``) is the same ratio for ||dL/dc_t||, dashed."""
     fig, axes = new_figure(width, 3.3, ncols=len(norms))
     for ax, (phase, curves) in zip(axes, norms.items(), strict=True):
         for label, n in curves.items():
             ratio = (n / n[-1]).double().cpu().numpy()
             steps = np.arange(1, len(ratio) + 1)
-            ax.semilogy(steps, ratio, color=COLORS[label.split()[0].lower()], lw=2.2, label=label)
+            color = COLORS[label.split()[0].strip(",").lower()]
+            style = "--" if "cell" in label else "-"
+            ax.semilogy(steps, ratio, color=color, ls=style, lw=2.2, label=label)
         ax.set_title(phase)
         ax.set_xlabel("time step $t$ (the loss is read at the last step)")
         ax.set_xlim(1, len(ratio))
-    axes[0].set_ylabel(r"$\|\partial L/\partial h_t\| \,/\, \|\partial L/\partial h_T\|$")
+    cell = any("cell" in label for curves in norms.values() for label in curves)
+    axes[0].set_ylabel(
+        r"$\|\partial L/\partial s_t\| \,/\, \|\partial L/\partial s_T\|$, $s = h$ (dashed: $c$)"
+        if cell
+        else r"$\|\partial L/\partial h_t\| \,/\, \|\partial L/\partial h_T\|$"
+    )
     low = min(ax.get_ylim()[0] for ax in axes)
     for ax in axes:
         ax.set_ylim(low, 3.0)

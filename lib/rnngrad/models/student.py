@@ -10,6 +10,28 @@ from torch import Tensor, nn
 from ..core.scan import linear_scan
 
 PARAMETRISATIONS = ("raw", "normalised", "exp-normalised")
+LAM_MAX = 1 - 1e-4  # a projected student's largest lambda (its memory: 10,000 steps)
+
+
+def student_lam(theta: Tensor, parametrisation: str) -> Tensor:
+    r"""The student's eigenvalue from its trained parameter: :math:`\exp(-e^{\nu})` for
+    ``exp-normalised`` (below 1 by construction), the parameter itself otherwise."""
+    return torch.exp(-torch.exp(theta)) if parametrisation == "exp-normalised" else theta
+
+
+def student_gain(lam: Tensor, parametrisation: str) -> Tensor | float:
+    r"""The input normalisation :math:`g(\lambda)`: 1 for ``raw``, else
+    :math:`\gamma = \sqrt{\max(1-\lambda^2, 0)}`. Past :math:`|\lambda| = 1` the clamp makes
+    the gain 0 and its gradient 0: an unprotected normalised student that steps past 1 is
+    stuck there (``project_lam_`` keeps a directly trained lambda below 1)."""
+    return 1.0 if parametrisation == "raw" else torch.sqrt((1 - lam**2).clamp_min(0))
+
+
+@torch.no_grad()
+def project_lam_(theta: Tensor) -> Tensor:
+    """Projected gradient descent's projection for a directly trained lambda: clamp it in
+    place onto [0, ``LAM_MAX``] (after an optimiser step), and return it."""
+    return theta.clamp_(0.0, LAM_MAX)
 
 
 class OneUnitStudent(nn.Module):
@@ -39,13 +61,10 @@ class OneUnitStudent(nn.Module):
 
     @property
     def lam(self) -> Tensor:
-        if self.parametrisation == "exp-normalised":
-            return torch.exp(-torch.exp(self.theta))
-        return self.theta
+        return student_lam(self.theta, self.parametrisation)
 
     def readout(self, hidden: Tensor) -> Tensor:
-        gain = 1.0 if self.parametrisation == "raw" else torch.sqrt((1 - self.lam**2).clamp_min(0))
-        return self.c * gain * hidden
+        return self.c * student_gain(self.lam, self.parametrisation) * hidden
 
     def forward(self, x: Tensor) -> Tensor:
         return self.readout(linear_scan(self.lam, x))  # (B, T, 1)

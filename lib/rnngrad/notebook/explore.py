@@ -1,28 +1,40 @@
 """Slider explorers that work in a kernel, in the static HTML book and in the PDF.
 
-A chapter calls ``explore(figure_fn, caption=..., sigma=(0.5, 1.5, 0.05))`` once. The object it
-returns carries three renderings of the same matplotlib figure, and the notebook front end
-(or the book's MIME priorities, per builder) picks one:
+A chapter calls ``explore(frame, caption=..., sigma=(0.5, 1.5, 0.05))`` once, where ``frame``
+is a ``rnngrad.notebook.frames.Drawn``: a measurement with its matplotlib figure and its chart
+(``rnngrad.figures.chart.Chart``). The object ``explore`` returns carries three renderings,
+and the notebook front end (or the book's MIME priorities, per builder) picks one:
 
-* ``application/vnd.jupyter.widget-view+json``: live ipywidgets sliders redrawing an image
-  (JupyterLab, Notebook, Colab with its ipywidgets 7.7, Binder with ipywidgets 8);
-* ``text/html``: the figure drawn as SVG over the whole slider grid and switched by a few
-  lines of self-contained JavaScript (the HTML book, no kernel needed). Vector frames are
-  crisp on any screen; the parts the frames share (axes, ticks, labels) are stored once;
-* ``image/png``: one still figure at the default values (the PDF).
+* ``application/vnd.jupyter.widget-view+json``: live ipywidgets sliders redrawing the
+  matplotlib figure (JupyterLab, Notebook, Colab with its ipywidgets 7.7, Binder with 8);
+* ``text/html``: the chart's *data* at every slider position (the grid of all sliders), drawn
+  in the browser by uPlot and ``book/_static/rnngrad-explorer.js`` (the HTML book, no kernel);
+* ``image/png``: the matplotlib figure at the default values (the PDF).
+
+Why data and uPlot, not pictures. The book used to pre-render a matplotlib SVG per slider
+position: about a quarter of a second and tens of kB each, so sliders had 2-4 positions. A
+position's data is a measurement (milliseconds; most are cached closed forms or one probe
+of a random model) and a few hundred numbers, sent as float32 (base64) with every value that
+does not change between positions stored once, so a slider can have 25-70 positions and a
+two- or three-slider explorer hundreds. Of the charting libraries that work offline from a
+folder, uPlot (MIT, 51 kB minified, one file, no dependencies) draws a frame in about a
+millisecond on canvas, has log axes, dashes and draw hooks for rules and marks; Vega-Lite
+with vega-embed (~800 kB) and plotly.js-dist-min (~3.5 MB) would outweigh every chapter's
+text, and both re-parse a specification per change. Canvas is not read by screen readers:
+the chart carries the text alternative (caption and slider values, updated on every move) as
+its ``aria-label``, the sliders are native range inputs (keyboard, ``aria-valuetext``), and
+titles and legends are HTML.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import hashlib
 import html
 import io
 import itertools
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,13 +42,13 @@ from decimal import Decimal
 import numpy as np
 from matplotlib.figure import Figure
 
-MAX_FRAMES = 256  # frames per explorer in the HTML book
-MAX_FRAME_BYTES = 1_000_000  # what one explorer's frames may add to its page
+MAX_FRAMES = 2048  # slider positions (grid points) per explorer in the HTML book
+MAX_FRAME_BYTES = 1_000_000  # what one explorer's data may add to its page
 STILL_DPI = 150  # the PDF's still and the live widget's image
-MIN_FONT_PT = 10  # no text in an explorer's frames is smaller (before the page's scaling)
-FRAME_WIDTH_IN = 5.6  # frames are drawn this wide at most, and shown up to DISPLAY_PX_PER_PT
-DISPLAY_PX_PER_PT = 1.5  # so 10 pt text shows at 15 CSS px and a 0.7x subscript at 10.5
+MIN_FONT_PT = 10  # no text in an explorer's still is smaller (before the page's scaling)
+FRAME_WIDTH_IN = 5.6  # stills are drawn this wide at most
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+SCRIPT = "rnngrad-explorer.js"  # book/_static: draws the charts (with uPlot.iife.min.js)
 
 
 @dataclass(frozen=True)
@@ -104,60 +116,6 @@ def render_png(fig: Figure, dpi: int = STILL_DPI) -> bytes:
     return buf.getvalue()
 
 
-@contextlib.contextmanager
-def _shared_mathtext_cache() -> Iterator[None]:
-    """Matplotlib parses every TeX label again for each new renderer (its cache is keyed on
-    the renderer's parser); over a grid of frames that is most of the time. While frames are
-    drawn, share one cache between parsers of the same kind; put matplotlib back after."""
-    from matplotlib.mathtext import MathTextParser
-
-    original = MathTextParser.__dict__.get("_parse_cached")
-    inner = getattr(original, "__wrapped__", None)
-    if inner is None:  # another matplotlib: draw without the shortcut
-        yield
-        return
-    parsers: dict[str, MathTextParser] = {}
-
-    @functools.lru_cache(4096)
-    def shared(kind, *args):
-        return inner(parsers[kind], *args)
-
-    def parse_cached(self, *args):
-        parsers.setdefault(self._output_type, self)
-        return shared(self._output_type, *args)
-
-    MathTextParser._parse_cached = parse_cached
-    try:
-        yield
-    finally:
-        MathTextParser._parse_cached = original
-
-
-_NUMBER = re.compile(r"-?\d+\.\d{2,}")
-
-
-def render_svg(fig: Figure) -> tuple[str, str]:
-    """A figure as SVG with real text: ``(viewBox, body)``, the body one element per line,
-    coordinates rounded to 0.1 pt, ids and metadata that differ between frames dropped."""
-    import matplotlib as mpl
-
-    buf = io.StringIO()
-    rc = {"svg.fonttype": "none", "svg.hashsalt": "rnngrad", "svg.id": None}
-    with mpl.rc_context({k: v for k, v in rc.items() if k in mpl.rcParams}):
-        fig.savefig(buf, format="svg", facecolor="white", metadata={"Date": None})
-    svg = buf.getvalue()
-    view_box = re.search(r'viewBox="([^"]+)"', svg).group(1)
-    body = svg[svg.index(">", svg.index("<svg")) + 1 : svg.rindex("</svg>")]
-    body = re.sub(r"<metadata>.*?</metadata>", "", body, flags=re.S)
-    used = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', body))
-    body = re.sub(r' id="([^"]*)"', lambda m: m.group() if m.group(1) in used else "", body)
-    body = re.sub(r"font-family: [^;\"]*", "font-family: 'DejaVu Sans', sans-serif", body)
-    body = re.sub(r' transform="rotate\(-0 [^)]*\)"', "", body)
-    body = _NUMBER.sub(lambda m: f"{float(m.group()):.1f}", body)
-    lines = [line.strip() for line in body.splitlines() if line.strip()]
-    return view_box, "\n".join(lines)
-
-
 def _minimum_text(fig: Figure) -> None:
     """Frames are drawn at most FRAME_WIDTH_IN wide (the same aspect) with no text under
     MIN_FONT_PT, so their text is large when the page shows them at the column's width."""
@@ -180,19 +138,22 @@ class Explorer:
         sliders: list[Slider],
         caption: str = "",
         max_frames: int = MAX_FRAMES,
+        chart_fn: Callable | None = None,
     ):
         if not callable(figure_fn):
             raise TypeError(f"figure_fn must be callable, got {type(figure_fn).__name__}")
         if not sliders:
             raise ValueError("an explorer needs at least one slider")
         self.figure_fn, self.sliders, self.caption = figure_fn, sliders, caption
+        self.chart_fn = chart_fn if chart_fn is not None else chart_of(figure_fn)
         self.frames = int(np.prod([len(s.values) for s in sliders]))
         if self.frames > max_frames:
             sizes = " x ".join(str(len(s.values)) for s in sliders)
             raise ValueError(
-                f"the slider grid has {sizes} = {self.frames} frames; at most "
-                f"{max_frames} are pre-rendered for the HTML book: use coarser steps"
+                f"the slider grid has {sizes} = {self.frames} positions; at most "
+                f"{max_frames} are computed for the HTML book: use coarser steps"
             )
+        self._still: bytes | None = None
 
     @property
     def defaults(self) -> dict[str, float]:
@@ -213,14 +174,12 @@ class Explorer:
         plt.close(fig)  # harmless for figures made without pyplot; stops pile-up for the rest
         return png
 
-    def figure_svg(self, **values) -> tuple[str, str]:
-        fig = self.figure(**values)
-        _minimum_text(fig)
-        svg = render_svg(fig)
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-        return svg
+    def chart(self, **values) -> dict:
+        """The browser's chart at ``values`` (the defaults for the rest), as plain data."""
+        if self.chart_fn is None:
+            raise TypeError("this explorer's figure function has no chart for the browser")
+        chart = self.chart_fn(**{**self.defaults, **values})
+        return chart.to_dict() if hasattr(chart, "to_dict") else chart
 
     def alt_text(self, indices: list[int]) -> str:
         """The image's text alternative: the caption and every slider's current value."""
@@ -230,41 +189,34 @@ class Explorer:
         )
         return f"{self.caption or 'Explorer figure'}; {values}"
 
+    def grid(self) -> Iterator[dict[str, float]]:
+        """Every slider position, row-major (the last slider varies fastest)."""
+        for combo in itertools.product(*[s.values for s in self.sliders]):
+            yield dict(zip(self.defaults, map(float, combo), strict=True))
+
     # -- the three renderings -------------------------------------------------------------
     def still(self) -> bytes:
-        """The PDF's figure: the default values."""
-        return self.figure_png()
+        """The PDF's figure: the default values (drawn once, shared with the live widget)."""
+        if self._still is None:
+            self._still = self.figure_png()
+        return self._still
 
     def frame_data(self) -> dict:
-        """Every grid point's SVG, as a pool of distinct lines and, per frame, runs of pool
-        indices (``[start, count, start, count, ...]``); frames in row-major order of the
-        sliders (the last slider varies fastest)."""
-        pool: dict[str, int] = {}
-        frames, view_boxes = [], set()
-        with _shared_mathtext_cache():
-            for combo in itertools.product(*[s.values for s in self.sliders]):
-                view_box, body = self.figure_svg(
-                    **dict(zip(self.defaults, map(float, combo), strict=True))
-                )
-                view_boxes.add(view_box)
-                ids = [pool.setdefault(line, len(pool)) for line in body.split("\n")]
-                frames.append(_runs(ids))
-        if len(view_boxes) != 1:
-            raise ValueError(f"the figure's size changes between frames: {sorted(view_boxes)}")
-        return {"viewBox": view_boxes.pop(), "pool": list(pool), "frames": frames}
+        """Every grid point's chart, encoded (``encode_frames``): frames in row-major order of
+        the sliders (the last slider varies fastest)."""
+        return encode_frames([self.chart(**values) for values in self.grid()])
 
     def static_html(self) -> str:
-        """SVG frames over the whole grid, switched by range inputs; no external script."""
+        """Range inputs over the chart data of the whole grid; the book's script draws them."""
         data = self.frame_data()
         payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        if len(payload.encode()) > MAX_FRAME_BYTES:
+        size = len(payload.encode())
+        if size > MAX_FRAME_BYTES:
             raise ValueError(
-                f"the explorer's frames take {len(payload.encode()):,} bytes (at most "
-                f"{MAX_FRAME_BYTES:,}): use coarser steps or a simpler figure"
+                f"the explorer's data take {size:,} bytes (at most {MAX_FRAME_BYTES:,}): "
+                "use coarser steps or fewer points"
             )
         uid = "rg" + hashlib.sha1(payload.encode()).hexdigest()[:8]
-        payload = payload.replace('id=\\"', f'id=\\"{uid}').replace("url(#", f"url(#{uid}")
-        payload = payload.replace('href=\\"#', f'href=\\"#{uid}').replace("</", "<\\/")
         start = [s.default_index for s in self.sliders]
         controls = "".join(
             f'<label class="rnngrad-slider"><span>{html.escape(s.title)}</span>'
@@ -279,16 +231,15 @@ class Explorer:
             "names": [s.title for s in self.sliders],
             "caption": self.caption or "Explorer figure",
         }
-        width = float(data["viewBox"].split()[2]) * DISPLAY_PX_PER_PT
         return (
-            f'<figure class="rnngrad-explorer" data-frames="{len(data["frames"])}">'
+            f'<figure class="rnngrad-explorer" id="{uid}" data-frames="{len(data["frames"])}">'
             f'<div class="rnngrad-controls">{controls}</div>'
-            f'<div class="rnngrad-frame" style="max-width:{width:.0f}px">'
-            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="{data["viewBox"]}" '
-            f'aria-label="{html.escape(self.alt_text(start))}"></svg></div>'
-            f'<script type="application/json" class="rnngrad-frames">{payload}</script>'
-            f'<script type="application/json" class="rnngrad-meta">{json.dumps(meta)}</script>'
-            f"<script>{_SWITCHER}</script></figure>"
+            f'<div class="rnngrad-chart" role="img" '
+            f'aria-label="{html.escape(self.alt_text(start))}"></div>'
+            f'<script type="application/json" class="rnngrad-data">{_safe(payload)}</script>'
+            f'<script type="application/json" class="rnngrad-meta">{_safe(json.dumps(meta))}'
+            "</script>"
+            f"<script>{_START}</script></figure>"
         )
 
     def widget(self):
@@ -325,8 +276,9 @@ class Explorer:
         bundle = {
             "text/plain": f"Explorer over {', '.join(s.name for s in self.sliders)}",
             "image/png": base64.b64encode(self.still()).decode(),
-            "text/html": self.static_html(),
         }
+        if self.chart_fn is not None:
+            bundle["text/html"] = self.static_html()
         try:
             bundle.update(widget_view(self.widget()))
         except ImportError:  # no ipywidgets: the HTML and the still image remain
@@ -345,15 +297,112 @@ def widget_view(widget) -> dict:
     return {WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}}
 
 
-def _runs(ids: list[int]) -> list[int]:
-    """[3, 4, 5, 9, 10] -> [3, 3, 9, 2]: (start, count) of each ascending run."""
-    out: list[int] = []
-    for i in ids:
-        if out and out[-2] + out[-1] == i:
-            out[-1] += 1
-        else:
-            out += [i, 1]
-    return out
+def _safe(payload: str) -> str:
+    """JSON that cannot close the <script> it sits in."""
+    return payload.replace("</", "<\\/")
+
+
+def chart_of(figure_fn) -> Callable | None:
+    """The chart function that goes with a figure function: a ``Drawn``'s ``chart`` (also
+    through ``functools.partial``), or None (no chart: the HTML book shows no explorer)."""
+    if isinstance(figure_fn, functools.partial):
+        inner = chart_of(figure_fn.func)
+        if inner is None:
+            return None
+        return functools.partial(inner, *figure_fn.args, **figure_fn.keywords)
+    chart = getattr(figure_fn, "chart", None)
+    return chart if callable(chart) else None
+
+
+def _leaves(tree, path=()) -> Iterator[tuple[tuple, object]]:
+    """(path, leaf) of a chart's data: arrays, strings, numbers, booleans and None."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(tree, (list, tuple)):
+        for i, value in enumerate(tree):
+            yield from _leaves(value, (*path, i))
+    else:
+        yield path, tree
+
+
+def encode_array(values) -> dict:
+    """A numeric array for the page: float32, little-endian, base64 (NaN kept: a gap)."""
+    raw = np.asarray(values, dtype="<f4").tobytes()
+    return {"f32": base64.b64encode(raw).decode()}
+
+
+def decode_array(encoded: dict) -> np.ndarray:
+    """``encode_array``'s inverse (what the page's script does)."""
+    return np.frombuffer(base64.b64decode(encoded["f32"]), dtype="<f4").astype(float)
+
+
+def _encoded(leaf):
+    if isinstance(leaf, np.ndarray):
+        return encode_array(leaf)
+    if isinstance(leaf, (np.floating, np.integer)):
+        leaf = leaf.item()
+    if isinstance(leaf, float) and not np.isfinite(leaf):
+        return None
+    return leaf
+
+
+def encode_frames(charts: list[dict]) -> dict:
+    """Charts of the same structure as one template and what changes between them.
+
+    Returns ``{"template", "pool", "frames"}``: the template is the first chart with every
+    value that differs between charts replaced by ``{"$": slot}``; ``pool`` lists the distinct
+    values (arrays as ``encode_array``); ``frames[f][slot]`` is the pool index of chart f's
+    value in that slot. A chart whose structure differs (a line more, a key less) is refused:
+    the page draws every frame into the same axes."""
+    if not charts:
+        raise ValueError("no charts to encode")
+    columns = [list(_leaves(c)) for c in charts]
+    paths = [p for p, _ in columns[0]]
+    for f, column in enumerate(columns[1:], 1):
+        if [p for p, _ in column] != paths:
+            changed = sorted({str(p) for p, _ in column} ^ {str(p) for p in paths})[:4]
+            raise ValueError(f"chart {f} differs in structure from chart 0: {changed}")
+    values = [[json.dumps(_encoded(v), sort_keys=True) for _, v in column] for column in columns]
+    varying = [i for i in range(len(paths)) if len({row[i] for row in values}) > 1]
+    pool: dict[str, int] = {}
+    frames = [[pool.setdefault(row[i], len(pool)) for i in varying] for row in values]
+    template = charts[0]
+    slot_of = {paths[i]: k for k, i in enumerate(varying)}
+
+    def build(tree, path=()):
+        if path in slot_of:
+            return {"$": slot_of[path]}
+        if isinstance(tree, dict):
+            return {k: build(v, (*path, k)) for k, v in tree.items()}
+        if isinstance(tree, (list, tuple)):
+            return [build(v, (*path, i)) for i, v in enumerate(tree)]
+        return _encoded(tree)
+
+    return {
+        "template": build(template),
+        "pool": [json.loads(v) for v in pool],
+        "frames": frames,
+    }
+
+
+def decode_frame(data: dict, flat: int) -> dict:
+    """Chart ``flat`` rebuilt from ``encode_frames``'s output, arrays decoded (as the page's
+    script does; for tests)."""
+    row = data["frames"][flat]
+
+    def build(node):
+        if isinstance(node, dict):
+            if set(node) == {"$"}:
+                return build(data["pool"][row[node["$"]]])
+            if set(node) == {"f32"}:
+                return decode_array(node)
+            return {k: build(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [build(v) for v in node]
+        return node
+
+    return build(data["template"])
 
 
 def flat_index(indices: list[int], sizes: list[int]) -> int:
@@ -364,44 +413,31 @@ def flat_index(indices: list[int], sizes: list[int]) -> int:
     return flat
 
 
-# The page-side switcher: reads every range input of its own <figure>, draws the frame at the
-# flat index (row-major over the sliders), writes each value into its <output> and the
-# image's text alternative.
-_SWITCHER = """(function () {
-  var fig = document.currentScript.parentElement;
-  var data = JSON.parse(fig.querySelector("script.rnngrad-frames").textContent);
-  var meta = JSON.parse(fig.querySelector("script.rnngrad-meta").textContent);
-  var inputs = fig.querySelectorAll("input"), outputs = fig.querySelectorAll("output");
-  var svg = fig.querySelector("svg");
-  function show() {
-    var flat = 0, said = [];
-    for (var k = 0; k < inputs.length; k++) {
-      var i = +inputs[k].value, label = meta.labels[k][i];
-      flat = flat * meta.labels[k].length + i;
-      outputs[k].textContent = label;
-      inputs[k].setAttribute("aria-valuetext", label);
-      said.push(meta.names[k] + " = " + label);
-    }
-    var runs = data.frames[flat], parts = [];
-    for (var r = 0; r < runs.length; r += 2)
-      for (var j = runs[r]; j < runs[r] + runs[r + 1]; j++) parts.push(data.pool[j]);
-    svg.innerHTML = parts.join("\\n");
-    svg.setAttribute("aria-label", meta.caption + "; " + said.join(", "));
-    fig.dataset.frame = flat;
-  }
-  for (var k = 0; k < inputs.length; k++) inputs[k].addEventListener("input", show);
-  show();
-})();"""
+# The page-side start: the book's script draws every explorer once the page has loaded; an
+# explorer shown later (a notebook front end that has the script) is drawn at once.
+_START = (
+    "window.rnngradExplorer && window.rnngradExplorer.init(document.currentScript.parentElement);"
+)
 
 
 def explore(
-    figure_fn: Callable[..., Figure], *, caption: str = "", max_frames: int = MAX_FRAMES, **sliders
+    figure_fn: Callable[..., Figure],
+    *,
+    caption: str = "",
+    max_frames: int = MAX_FRAMES,
+    chart_fn: Callable | None = None,
+    **sliders,
 ) -> Explorer:
     """An explorer of ``figure_fn(**values)`` over sliders given as keyword arguments:
     ``name=(start, stop, step[, default[, label]])`` or ``name=Slider(...)``.
+
+    The HTML book draws ``chart_fn(**values)`` (a ``rnngrad.figures.chart.Chart``), by default
+    ``figure_fn.chart`` (every ``rnngrad.frames`` function has one); without a chart the
+    explorer has no HTML rendering (the still and the live widget remain).
 
     ``caption`` starts the image's alt text (the current values follow) and is the live
     widget's caption. In the book, give the cell a numbered caption (cell metadata
     ``mystnb.figure.caption``): the HTML page shows it under the sliders and the PDF under
     the still image."""
-    return Explorer(figure_fn, [_as_slider(k, v) for k, v in sliders.items()], caption, max_frames)
+    specs = [_as_slider(k, v) for k, v in sliders.items()]
+    return Explorer(figure_fn, specs, caption, max_frames, chart_fn)

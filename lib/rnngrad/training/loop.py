@@ -11,6 +11,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..core.device import pick_device, progress_enabled, seed_everything
+from ..core.scale import scaled_steps
 from ..core.tasks import Task
 from ..models.sequence import SequenceModel
 from ..models.truncate import truncate as truncated
@@ -95,6 +96,7 @@ def train(
     """
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
+    steps = scaled_steps(steps)  # RNNGRAD_SCALE: fewer steps for a class (core/scale.py)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {sorted(OPTIMIZERS)}")
     if clip is not None and not clip > 0:

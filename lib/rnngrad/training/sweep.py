@@ -2,8 +2,9 @@
 runner, and the summaries the chapters draw from the runs they return.
 
 A chapter states *what* to vary; ``grid`` (cells x settings x seeds), ``grid_variants`` (named
-cell configurations), ``train_lru_runs`` and ``train_students`` turn that into specs, and
-``rnngrad.training.runner.run`` trains them. Each keeps the trained models and their
+cell configurations) and ``train_lru_runs`` turn that into specs, and
+``rnngrad.training.runner.run`` trains them (``training.students`` trains chapter 14's
+one-unit students in one vectorised loop instead). Each keeps the trained models and their
 histories, so the chapter can tabulate, plot and probe the results afterwards.
 """
 
@@ -125,31 +126,6 @@ def train_lru_runs(
     variants = {name: {"cell": "lru", "hidden_size": 32, **spec} for name, spec in specs.items()}
     runs = grid_variants(variants, task, steps=steps, seeds=seeds, **train_kwargs)
     return {name: [(r.model, r.history) for r in select(runs, setting=name)] for name in specs}
-
-
-def train_students(
-    variants: dict,
-    task: Task,
-    *,
-    lrs: Iterable[float],
-    seeds: Iterable[int],
-    steps: int,
-    **train_kwargs,
-) -> dict:
-    """Train the one-unit linear student (``make_model("student", ...)``) for every
-    ``name -> (parametrisation, optimizer)``, learning rate and seed. Returns ``{name: [[final
-    MSE per seed] per learning rate]}``, NaN for a run that diverged."""
-    lrs, seeds = list(lrs), list(seeds)
-    options, train_kwargs = _train_options(dict(train_kwargs))
-    specs = [
-        RunSpec("student", task, steps, seed, (name, lr), {"parametrisation": parametrisation},
-                {**train_kwargs, "lr": lr, "optimizer": optimizer})
-        for name, (parametrisation, optimizer) in variants.items()
-        for lr in lrs
-        for seed in seeds
-    ]  # fmt: skip
-    finals = iter(r.metric for r in runner.run(specs, **options))
-    return {name: [[next(finals) for _ in seeds] for _ in lrs] for name in variants}
 
 
 def select(runs: Iterable[Run], **match) -> list[Run]:
