@@ -322,6 +322,10 @@ def test_reflection_reach_measured_equals_closed_form(beta, angle):
     r = measures.reflection_reach(beta, angle, steps=30)
     np.testing.assert_allclose(r["measured"], r["closed"], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(r["eigenvalues"], sorted([1.0, 1.0 - beta]), atol=1e-12)
+    theta = math.radians(angle)
+    along = math.cos(theta) * (1 - beta) ** r["steps"].astype(float)
+    np.testing.assert_allclose(r["along"], along, atol=1e-12)
+    np.testing.assert_allclose(r["across"], -math.sin(theta), atol=1e-12)
 
 
 def test_memory_reach_keeps_delta_rules_complement_and_one_unit_parity_is_exact():

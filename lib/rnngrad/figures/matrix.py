@@ -1,11 +1,13 @@
-"""Figures of Part VI (chapters 16 and 17): the delta rule's erase as a map of the key plane,
-the matrix memories' gradient through time, and the state-tracking probe."""
+"""Figures of Part VI (chapters 16 and 17): the delta rule's erase along its key, the matrix
+memories' gradient through time, and one unit tracking the parity; each explorer's figure with
+its chart for the HTML book (``rnngrad.figures.chart``)."""
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from .chart import DASHED, DOTTED, Chart, Line, Panel, Rule
 from .style import COLORS, new_figure, plain_log_ticks
 
 MEMORY_COLORS = {
@@ -18,44 +20,50 @@ MEMORY_COLORS = {
 
 
 def reflection_figure(reach: dict, beta: float, angle_deg: float) -> Figure:
-    """Explorer figure: left, the unit circle of the key plane and its image under
-    I - beta k k^T (the key drawn, both eigenvalues named); right, the norm of the gradient
-    g = (1, 0) carried back n steps by the same transition, measured (dots) and closed form
-    (line). ``reach`` from ``rnngrad.measure.matrix.reflection_reach``."""
+    """Explorer figure: the gradient g = (1, 0) carried back n steps through I - beta k k^T
+    with one key k: left, its components along k (shrinking as (1 - beta)^n, changing sign for
+    beta > 1) and across k (kept); right, its norm, measured (dots) and in closed form (line),
+    on a log scale. ``reach`` from ``rnngrad.measure.matrix.reflection_reach``."""
     fig, (left, right) = new_figure(width=5.6, height=3.2, ncols=2)
-    phi = np.linspace(0, 2 * np.pi, 200)
-    circle = np.stack([np.cos(phi), np.sin(phi)])
-    image = reach["transition"] @ circle
-    left.plot(*circle, color=COLORS["bound"], lw=1, ls=":")
-    left.plot(*image, color=COLORS["linear"], lw=2)
-    k = reach["key"]
-    left.annotate("", xy=k, xytext=(0, 0), arrowprops={"arrowstyle": "->", "color": COLORS["rnn"]})
-    left.text(1.05 * k[0], 1.05 * k[1] + 0.05, "$k$", color=COLORS["rnn"], fontsize=11)
-    left.annotate(
-        "", xy=(1, 0), xytext=(0, 0), arrowprops={"arrowstyle": "->", "color": COLORS["lstm"]}
-    )
-    left.set(
-        xlim=(-1.4, 1.4), ylim=(-1.4, 1.4), aspect="equal", xticks=[-1, 0, 1], yticks=[-1, 0, 1]
-    )
+    n = reach["steps"]
+    left.plot(n, reach["along"], color=COLORS["rnn"], lw=1.5, marker="o", ms=2, label="along $k$")
+    left.plot(n, reach["across"], color=COLORS["lstm"], lw=1.5, ls="--", label="across $k$")
     low, high = reach["eigenvalues"]
+    left.set(xlabel="steps back $n$", ylabel="component of $g A^n$", ylim=(-1.05, 1.05))
     left.set_title(f"eigenvalues {low:.2f} and {high:.2f}", fontsize=10)
-    n = np.arange(len(reach["measured"]))
+    left.legend(loc="lower right", fontsize=9)
     right.semilogy(
         n, reach["closed"].clip(min=1e-12), color=COLORS["linear"], lw=2, label="closed form"
     )
     right.semilogy(
-        n[::3],
-        reach["measured"][::3].clip(min=1e-12),
-        "o",
-        ms=3,
-        color=COLORS["lstm"],
-        label="measured",
+        n, reach["measured"].clip(min=1e-12), "o", ms=2, color=COLORS["lstm"], label="measured"
     )
     right.set(xlabel="steps back $n$", ylabel=r"$\|g\,A^n\|$", ylim=(1e-6, 2))
     right.set_title(rf"$\beta$ = {beta:.2f}, key at {angle_deg:.0f}°", fontsize=10)
     right.legend(loc="lower left", fontsize=10)
     plain_log_ticks(right)
     return fig
+
+
+def reflection_chart(reach: dict, beta: float, angle_deg: float) -> Chart:
+    """``reflection_figure`` as a chart for the HTML book."""
+    n = reach["steps"]
+    low, high = reach["eigenvalues"]
+    left = Panel(
+        n, "steps back n", "component of g Aⁿ", (-1.05, 1.05), yticks=[-1, -0.5, 0, 0.5, 1],
+        title=f"eigenvalues {low:.2f} and {high:.2f}",
+        lines=[Line(reach["along"], COLORS["rnn"], "along k", width=1.5, marker=2.0),
+               Line(reach["across"], COLORS["lstm"], "across k", width=1.5, dash=DASHED)],
+    )  # fmt: skip
+    right = Panel(
+        n, "steps back n", "‖g Aⁿ‖", (1e-6, 2), ylog=True,
+        yticks=[10.0**e for e in range(-6, 1, 2)],
+        title=f"β = {beta:.2f}, key at {angle_deg:.0f}°",
+        lines=[Line(reach["closed"].clip(min=1e-12), COLORS["linear"], "closed form"),
+               Line(reach["measured"].clip(min=1e-12), COLORS["lstm"], "measured", marker=2.0,
+                    stroke=False)],
+    )  # fmt: skip
+    return Chart([left, right])
 
 
 def memory_reach_figure(reach: dict) -> Figure:
@@ -92,3 +100,21 @@ def one_unit_parity_figure(run: dict, toggle: float, keep: float) -> Figure:
     right.set_title(f"a(1) = {toggle:.2f}, a(0) = {keep:.2f}", fontsize=10)
     plain_log_ticks(right)
     return fig
+
+
+def one_unit_parity_chart(run: dict, toggle: float, keep: float) -> Chart:
+    """``one_unit_parity_figure`` as a chart for the HTML book."""
+    t = np.arange(1, len(run["states"]) + 1)
+    left = Panel(
+        t, "time step t", "hₜ", (-1.6, 2.1), title=f"right at {100 * run['correct']:.0f} % of steps",
+        lines=[Line(run["parity"].astype(float), COLORS["bound"], "parity", marker=2.5, stroke=False),
+               Line(run["states"], COLORS["linear"], "hₜ", width=1.5)],
+        rules=[Rule(0.5, "y", COLORS["rnn"], None, dash=DOTTED)],
+    )  # fmt: skip
+    right = Panel(
+        t, "time step t", "|∂h_T/∂hₜ|", (1e-12, 2), ylog=True,
+        yticks=[10.0**e for e in range(-12, 1, 3)],
+        title=f"a(1) = {toggle:.2f}, a(0) = {keep:.2f}",
+        lines=[Line(run["gradient"].clip(min=1e-300), COLORS["linear"], None)],
+    )  # fmt: skip
+    return Chart([left, right])

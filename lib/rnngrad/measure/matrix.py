@@ -20,26 +20,30 @@ from ..cells import delta
 
 def reflection_reach(beta: float, angle_deg: float, steps: int = 40) -> dict[str, np.ndarray]:
     """One key k = (cos angle, sin angle) written every step with strength beta: the eigenvalues
-    of I - beta k k^T, and the norm of a gradient g = (1, 0) after n = 0..steps steps back,
-    measured (the product of the library's transitions) and in closed form,
-    sqrt(sin^2 + cos^2 (1 - beta)^(2n))."""
+    of I - beta k k^T, and the gradient g = (1, 0) carried back n = 0..steps steps: its
+    component along k and across it (measured, by the library's transition applied n times),
+    and its norm measured and in closed form, sqrt(sin^2 + cos^2 (1 - beta)^(2n))."""
     if not 0 <= beta <= 2:
         raise ValueError(f"beta must be in [0, 2], got {beta!r}")
     theta = math.radians(angle_deg)
     k = torch.tensor([math.cos(theta), math.sin(theta)], dtype=torch.float64)
+    across_k = torch.tensor([-math.sin(theta), math.cos(theta)], dtype=torch.float64)
     A = delta.transition(k, beta)
-    g, measured = torch.tensor([1.0, 0.0], dtype=torch.float64), []
+    g, along, across, measured = torch.tensor([1.0, 0.0], dtype=torch.float64), [], [], []
     for _ in range(steps + 1):
+        along.append(float(g @ k))
+        across.append(float(g @ across_k))
         measured.append(float(g.norm()))
         g = A @ g  # A is symmetric: g A = A g
     n = np.arange(steps + 1)
     closed = np.sqrt(math.sin(theta) ** 2 + math.cos(theta) ** 2 * (1 - beta) ** (2 * n))
     return {
+        "steps": n,
         "eigenvalues": np.sort(torch.linalg.eigvalsh(A).numpy()),
+        "along": np.array(along),
+        "across": np.array(across),
         "measured": np.array(measured),
         "closed": closed,
-        "key": k.numpy(),
-        "transition": A.numpy(),
     }
 
 
