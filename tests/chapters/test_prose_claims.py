@@ -1003,6 +1003,36 @@ CLAIMS: list[Claim] = [
         "a larger forget bias keeps more on the cell path",
         lambda v: v["ch18_ex3_3"] > v["ch18_ex3_1"],
     ),
+    # -- chapters 16 and 17 --
+    Claim(
+        "16",
+        ("ch16_reach_retnet", "ch16_reach_mamba"),
+        "RetNet and Mamba-2 kept far less than the delta rule's untouched directions (1)",
+        holds=lambda v: v["ch16_reach_retnet"] < 0.1 and v["ch16_reach_mamba"] < 0.1,
+    ),
+    Claim(
+        "16",
+        (
+            "ch16_recall_sum_16",
+            "ch16_recall_delta_16",
+            "ch16_recall_sum_32",
+            "ch16_recall_delta_32",
+        ),
+        "written once, the sum recalls more than the delta rule at 16 and at 32 pairs",
+        holds=lambda v: (
+            v["ch16_recall_sum_16"] > v["ch16_recall_delta_16"]
+            and v["ch16_recall_sum_32"] > v["ch16_recall_delta_32"]
+        ),
+    ),
+    Claim(
+        "17",
+        ("ch17_diag_pos_16", "ch17_diag_neg_16", "ch17_diag_pos_256", "ch17_diag_neg_256"),
+        "the gates in [-1, 1] keep less of the gradient at the start than those in [0, 1]",
+        holds=lambda v: (
+            v["ch17_diag_neg_16"] < v["ch17_diag_pos_16"]
+            and v["ch17_diag_neg_256"] < v["ch17_diag_pos_256"]
+        ),
+    ),
 ]
 
 

@@ -91,7 +91,8 @@ def test_registry_lists_every_cell_once_and_rejects_unknown_names():
     """Catches: a family left out of the registry, or an error that hides the known names."""
     assert set(cell_names()) == {
         "rnn", "lstm", "gru", "irnn", "orthogonal", "indrnn", "leaky", "lru", "student",
-        "ssm", "mingru", "minlstm", "slstm",
+        "ssm", "mingru", "minlstm", "slstm", "diagonal_gate", "linear_attention", "retnet",
+        "mamba2", "gla", "mlstm", "deltanet", "gated_deltanet",
     }  # fmt: skip
     assert {CELLS[c].family for c in cell_names()} == set(rnngrad.models.FAMILIES)
     with pytest.raises(ValueError, match="unknown cell 'mamba'.*'lstm'"):

@@ -2,7 +2,8 @@
 
 * ``device``   device choice (cuda > mps > cpu), seeds, threads, progress bars
 * ``tasks``    adding, copy, agreement, echo, word-sense, tone and seasonal tasks, with baselines
-* ``recall``   selective copying and associative recall, with their chance baselines
+* ``recall``   selective copying, associative recall and MQAR, with their chance baselines
+* ``automata`` parity and a toggle-reset automaton, trained short and tested long
 * ``growing``  the growing-sequence task
 * ``teacher``  the curse of memory's teacher task and its AR(1) inputs
 * ``scan``     the parallel scan of a linear recurrence, and the loop it must equal
@@ -10,6 +11,6 @@
 May import: torch, numpy and the standard library only (no other layer of ``rnngrad``).
 """
 
-from . import device, growing, recall, scan, tasks, teacher
+from . import automata, device, growing, recall, scan, tasks, teacher
 
-__all__ = ["device", "growing", "recall", "scan", "tasks", "teacher"]
+__all__ = ["automata", "device", "growing", "recall", "scan", "tasks", "teacher"]

@@ -1,6 +1,6 @@
-"""Two tasks where *what* to remember depends on the input: selective copying and
-associative recall. Each states its chance baselines, derived below and checked by simulation
-in ``tests/unit/test_recall_tasks.py``. Inputs are one-hot and batch-first, like ``rnngrad.core.tasks``.
+"""Tasks where *what* to remember depends on the input: selective copying and associative
+recall, single- and multi-query. Each states its chance baselines, derived below and checked by
+simulation in ``tests/unit/test_recall_tasks.py`` (MQAR's in ``tests/unit/test_state_tasks.py``). Inputs are one-hot and batch-first, like ``rnngrad.core.tasks``.
 """
 
 from __future__ import annotations
@@ -115,3 +115,69 @@ class AssociativeRecallTask(ClassificationTask):
         tokens[:, 1:-1:2] = self.keys + v
         tokens[:, -1] = k[rows, which]
         return F.one_hot(tokens, self.input_size).float(), v[rows, which]
+
+
+@dataclass
+class MultiQueryRecallTask(ClassificationTask):
+    """Multi-query associative recall, MQAR (Zoology, Arora et al., 2023; ``HazyResearch/zoology``):
+    ``pairs`` key-value pairs, then ``queries`` of the keys again (distinct, in random order);
+    at each query the label is the value that went with the key. Keys are drawn without
+    replacement from ``keys``, values without replacement from ``values`` (as in
+    ``AssociativeRecallTask``).
+
+    One change from Zoology: each pair is one step, the key's and the value's one-hots side by
+    side (input ``keys + values``), and a query is the key's one-hot beside zeros. A one-layer
+    recurrence then needs no short convolution to bring a key and its value together (Zoology's
+    models have one): what is left is how many pairs the state can hold.
+
+    Only the answers are scored (cross-entropy to train, accuracy to report). Chance, derived:
+    without memory a query key says nothing about its value (values are drawn independently
+    of keys), so accuracy 1/values and cross-entropy ln(values) (``baseline``); a model that
+    remembers the values seen but not their keys picks among the ``pairs`` distinct values of
+    the context, accuracy 1/pairs (``unbound``)."""
+
+    pairs: int = 8
+    keys: int = 32
+    values: int = 32
+    queries: int | None = None
+
+    def __post_init__(self) -> None:
+        check_length("pairs", self.pairs, 1)
+        check_length("keys", self.keys, self.pairs)
+        check_length("values", self.values, max(2, self.pairs))
+        if self.queries is None:
+            self.queries = self.pairs
+        check_length("queries", self.queries, 1)
+        if self.queries > self.pairs:
+            raise ValueError(f"queries must be <= pairs ({self.pairs}), got {self.queries}")
+        self.name = f"MQAR ({self.pairs} pairs)"
+        self.input_size = self.keys + self.values
+        self.output_size = self.values
+        self.per_step = True
+        self.baseline = math.log(self.values)
+        self.chance = 1 / self.values
+        self.unbound = 1 / self.pairs
+
+    @property
+    def length(self) -> int:
+        return self.pairs + self.queries
+
+    def sample(self, batch, generator=None):
+        n, m = self.pairs, self.queries
+        k = torch.rand(batch, self.keys, generator=generator).argsort(-1)[:, :n]  # (B, n)
+        v = torch.rand(batch, self.values, generator=generator).argsort(-1)[:, :n]  # (B, n)
+        which = torch.rand(batch, n, generator=generator).argsort(-1)[:, :m]  # (B, m)
+        x = torch.zeros(batch, self.length, self.input_size)
+        x[:, :n] = torch.cat([F.one_hot(k, self.keys), F.one_hot(v, self.values)], -1).float()
+        x[:, n:, : self.keys] = F.one_hot(k.gather(1, which), self.keys).float()
+        return x, v.gather(1, which)
+
+    def answers(self, pred: Tensor) -> Tensor:
+        """The predictions at the query steps: (B, queries, values)."""
+        return pred[:, -self.queries :]
+
+    def loss(self, pred, y):
+        return F.cross_entropy(self.answers(pred).reshape(-1, self.output_size), y.reshape(-1))
+
+    def metric(self, pred, y):
+        return float((self.answers(pred).argmax(-1) == y).float().mean())

@@ -38,6 +38,13 @@ class Task:
     def sample(self, batch: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
         raise NotImplementedError
 
+    def held_out(
+        self, batch: int, generator: torch.Generator | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """The sequences a run is evaluated on: by default more of what it trains on; a task
+        that tests length generalisation draws longer ones (``rnngrad.core.automata``)."""
+        return self.sample(batch, generator)
+
     def loss(self, pred: Tensor, y: Tensor) -> Tensor:
         return F.mse_loss(pred.squeeze(-1), y)
 

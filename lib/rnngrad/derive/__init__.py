@@ -3,6 +3,7 @@
 * ``rnn``       the scalar and matrix RNN, LSTM and GRU gradients, the latch, parameter counts
 * ``nongated``  leaky units, e-folding time, time warping and chrono, IndRNN, rotations
 * ``linear``    the LRU's power, e-folding time and stationary power
+* ``delta``     the gated delta rule's state Jacobian on vec(S) and its eigenvalues
 * ``memory``    the curse of memory's expectations from one generating function
 
 SymPy takes about half a second to import, so ``rnngrad`` loads this package on first use
@@ -11,6 +12,6 @@ when called. May import: SymPy and the standard library only (``make lint`` forb
 everywhere else).
 """
 
-from . import linear, memory, nongated, rnn
+from . import delta, linear, memory, nongated, rnn
 
-__all__ = ["linear", "memory", "nongated", "rnn"]
+__all__ = ["delta", "linear", "memory", "nongated", "rnn"]

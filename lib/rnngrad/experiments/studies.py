@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..core.automata import make_automaton
+from ..core.recall import MultiQueryRecallTask
 from ..core.tasks import AddingProblem, AgreementTask, CopyTask, Task
 from ..models.starts import Start
 from ..training.spec import RunSpec
@@ -307,5 +309,70 @@ def _exploding(clip: float | None) -> Study:
 
 CLIPPED, UNCLIPPED = _exploding(1.0), _exploding(None)
 
+
+# -- Part VI: matrix memories and the eigenvalue range -----------------------------------------
+
+# Associative recall against the state: every arm holds 256 numbers of state (a 16 x 16 matrix;
+# 256 diagonal units; an LSTM's 128 cells and 128 outputs), Zoology's comparison (Arora et al.,
+# 2023) at one state size and three loads. Cost, measured on one busy CPU thread: 5-20 ms a
+# step, so at most about a minute a run; 48 pilot and 72 main runs, about 40 minutes on two
+# cores (runs stop at the target).
+MATRIX_STATE = (("hidden_size", 16),)
+MQAR = Study(
+    name="mqar",
+    title="Multi-query associative recall with 4, 8 and 16 pairs, 256 numbers of state",
+    chapter=16,
+    task=lambda pairs: MultiQueryRecallTask(pairs=pairs, keys=32, values=32),
+    settings=(4, 8, 16),
+    arms=(
+        Arm("linear_attention", options=MATRIX_STATE),
+        Arm("gla", options=MATRIX_STATE),
+        Arm("mamba2", options=MATRIX_STATE),
+        Arm("mlstm", options=MATRIX_STATE),
+        Arm("deltanet", options=MATRIX_STATE),
+        Arm("gated_deltanet", options=MATRIX_STATE),
+        Arm("mingru", options=(("hidden_size", 256),)),
+        Arm("lstm", options=(("hidden_size", 128),)),
+    ),
+    budget=lambda pairs: 3000,
+    seeds=(0, 1, 2),
+    train={**ADAM_TRAIN, "target": 0.99},
+    pilot_setting=8,
+    pilot_seeds=(100, 101),
+    pilot_budget=2000,
+    reproduce=((4, 4, 0),),
+)
+
+# Parity and the toggle-reset automaton, trained on 16 steps and scored after 256: the same
+# cell with eigenvalues in [0, 1] and in [-1, 1] (Grazzi et al., 2025), and the LSTM and GRU.
+# Cost, measured on one busy CPU thread: 3-5 ms a training step and 0.03-0.13 s an evaluation,
+# at most about 40 s a run; 36 pilot and 60 main runs, about 25 minutes on two cores.
+POSITIVE, SIGNED = Start("eigenvalues", 0.0), Start("eigenvalues", -1.0)
+STATE_TRACKING = Study(
+    name="state-tracking",
+    title="Parity and a toggle-reset automaton, trained on 16 steps, tested after 256",
+    chapter=17,
+    task=lambda name: make_automaton(name, train_length=16, test_length=256),
+    settings=("parity", "toggle_reset"),
+    arms=(
+        Arm("diagonal_gate", POSITIVE),
+        Arm("diagonal_gate", SIGNED),
+        Arm("deltanet", POSITIVE, options=(("hidden_size", 8),)),
+        Arm("deltanet", SIGNED, options=(("hidden_size", 8),)),
+        Arm("lstm"),
+        Arm("gru"),
+    ),
+    budget=lambda name: 5000,
+    seeds=tuple(range(5)),
+    hidden_size=32,
+    train={**ADAM_TRAIN, "target": 0.99},
+    pilot_setting="parity",
+    pilot_seeds=(100, 101),
+    pilot_budget=3000,
+    reproduce=((1, "parity", 0),),
+)
+
 # the order make_experiments runs them in when no study is named
-STUDIES = {s.name: s for s in (ADDING, STARTS, UNCLIPPED, CLIPPED, COPY, AGREEMENT)}
+STUDIES = {
+    s.name: s for s in (ADDING, STARTS, UNCLIPPED, CLIPPED, COPY, AGREEMENT, STATE_TRACKING, MQAR)
+}

@@ -9,12 +9,25 @@
 * ``claims``     the measurements behind the popular explanations put to the test
 * ``growing``    the growing sequence's exploding gradient
 * ``memory``     the curse of memory, simulated
+* ``matrix``     the matrix memories' gradient through time, from their state Jacobians
 * ``timing``     scan against loop, timed in one run
 
 May import: ``rnngrad.core``, ``rnngrad.cells``, ``rnngrad.models``.
 """
 
-from . import claims, gates, growing, jacobians, latch, meanfield, memory, probe, reach, timing
+from . import (
+    claims,
+    gates,
+    growing,
+    jacobians,
+    latch,
+    matrix,
+    meanfield,
+    memory,
+    probe,
+    reach,
+    timing,
+)
 from .probe import Trace, rnn_jacobian_norms
 
 __all__ = [
@@ -24,6 +37,7 @@ __all__ = [
     "growing",
     "jacobians",
     "latch",
+    "matrix",
     "meanfield",
     "memory",
     "probe",

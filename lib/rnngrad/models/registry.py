@@ -6,7 +6,10 @@ Each cell registers once, under one name, with its family and the keywords its s
 * non-gated (chapters 11-12): ``irnn``, ``orthogonal``, ``indrnn``, ``leaky``;
 * linear (chapters 13-14): ``lru`` (the Linear Recurrent Unit with its encoder and read-out
   MLP) and ``student`` (the one-unit linear student of the curse of memory);
-* selective (chapter 15): ``ssm``, ``mingru``, ``minlstm``, ``slstm``.
+* selective (chapter 15): ``ssm``, ``mingru``, ``minlstm``, ``slstm``;
+* matrix (chapters 16-17): ``linear_attention``, ``retnet``, ``mamba2``, ``gla``, ``mlstm``,
+  ``deltanet``, ``gated_deltanet`` (a d x d state for ``hidden_size`` = d), and the diagonal
+  ``diagonal_gate`` whose eigenvalue range chapter 17 switches (``allow_neg_eigval``).
 
 ``make_model(cell, task, ...)`` composes the model from the cell's recurrent layer and a read-out
 sized for the task. An unknown cell or an option the cell does not take is a ``ValueError`` that
@@ -27,15 +30,18 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..cells.delta import DeltaNet
 from ..cells.init import set_forget_bias_
+from ..cells.matrix import MLSTM, OuterProductLayer
 from ..cells.nongated import DeepIndRNN, IndRNN, LeakyRNN, OrthogonalRNN, irnn_init_
 from ..cells.selective import SLSTM, MinGRU, MinLSTM, SelectiveSSM
+from ..cells.signed import DiagonalGate
 from ..core.tasks import Task
 from .lru import LRUModel
 from .sequence import SequenceModel
 from .student import OneUnitStudent
 
-FAMILIES = ("classic", "non-gated", "linear", "selective")
+FAMILIES = ("classic", "non-gated", "linear", "selective", "matrix")
 
 
 @dataclass(frozen=True)
@@ -249,3 +255,69 @@ register("minlstm", "selective", "minLSTM, gates of x_t only (Feng et al., 2024)
 register("slstm", "selective", "sLSTM, exponential gates with stabiliser (Beck et al., 2024)")(
     _selective("slstm", SLSTM)
 )
+
+
+# -- matrix memories and the eigenvalue range: chapters 16 and 17 ---------------------------
+
+
+def _matrix(cell: str, layer: Callable[..., nn.Module], **fixed):
+    """A one-layer model of ``layer`` (no placeholder draws: these cells came after the
+    registry) with ``fixed`` keywords that make this cell of the layer's family."""
+
+    def build(task, hidden_size, num_layers, nonlinearity, **options):
+        _one_layer(cell, num_layers)
+        rnn = layer(task.input_size, hidden_size, **fixed, **options)
+        head = nn.Linear(hidden_size, task.output_size)
+        return SequenceModel(rnn, head, cell=cell, per_step=task.per_step)
+
+    return build
+
+
+register(
+    "linear_attention",
+    "matrix",
+    "linear attention as a recurrence, S_t = S_{t-1} + v_t phi(k_t)^T (Katharopoulos et al., 2020)",
+    ("mode",),
+)(_matrix("linear_attention", OuterProductLayer, decay="none"))
+register(
+    "retnet",
+    "matrix",
+    "retention, a fixed decay S_t = gamma S_{t-1} + v_t k_t^T (Sun et al., 2023)",
+    ("gamma", "mode"),
+)(_matrix("retnet", OuterProductLayer, decay="fixed"))
+register(
+    "mamba2",
+    "matrix",
+    "SSD, a scalar decay of the input S_t = a_t S_{t-1} + v_t k_t^T (Dao & Gu, 2024)",
+    ("mode",),
+)(_matrix("mamba2", OuterProductLayer, decay="scalar"))
+register(
+    "gla",
+    "matrix",
+    "gated linear attention, a decay per key channel (Yang et al., 2024)",
+    ("mode",),
+)(_matrix("gla", OuterProductLayer, decay="channel"))
+register(
+    "mlstm",
+    "matrix",
+    "mLSTM, exponential gates on a matrix memory with normaliser (Beck et al., 2024)",
+    ("mode",),
+)(_matrix("mlstm", MLSTM))
+register(
+    "deltanet",
+    "matrix",
+    "DeltaNet, S_t = S_{t-1}(I - beta k k^T) + beta v k^T (Schlag et al., 2021; Yang et al., 2024)",
+    ("allow_neg_eigval", "mode"),
+)(_matrix("deltanet", DeltaNet, gated=False))
+register(
+    "gated_deltanet",
+    "matrix",
+    "Gated DeltaNet, S_t = alpha S_{t-1}(I - beta k k^T) + beta v k^T (Yang et al., 2025)",
+    ("allow_neg_eigval", "mode"),
+)(_matrix("gated_deltanet", DeltaNet, gated=True))
+register(
+    "diagonal_gate",
+    "selective",
+    "diagonal h_t = a_t h_{t-1} + W x_t, a_t in (0, 1) or (-1, 1) (Grazzi et al., 2025)",
+    ("allow_neg_eigval", "mode"),
+)(_matrix("diagonal_gate", DiagonalGate))

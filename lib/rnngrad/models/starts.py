@@ -12,7 +12,11 @@ built by ``make_model``. The kinds:
 * ``update_bias``  a GRU's update-gate bias set to ``value`` (PyTorch's convention: z keeps
                    the old state);
 * ``orthogonal``   a tanh RNN's W_hh a random orthogonal matrix times ``value`` (every
-                   singular value equal to it; Saxe et al., 2014; Henaff et al., 2016).
+                   singular value equal to it; Saxe et al., 2014; Henaff et al., 2016);
+* ``eigenvalues``  the lowest per-step eigenvalue a DeltaNet or diagonal gate may reach, 0 or
+                   -1 (``allow_neg_eigval``; Grazzi et al., 2025). A variant of the cell
+                   rather than an initialisation; it is a start so that the archive, which
+                   names an arm by its cell and start, tells the two ranges apart.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ KINDS = {
     "chrono": "lstm",
     "update_bias": "gru",
     "orthogonal": "rnn",
+    "eigenvalues": ("deltanet", "gated_deltanet", "diagonal_gate"),
 }
 
 
@@ -55,6 +60,8 @@ class Start:
             raise ValueError(
                 f"start {self.kind!r} takes {'no value' if self.kind == 'default' else 'a value'}"
             )
+        if self.kind == "eigenvalues" and self.value not in (0, -1):
+            raise ValueError(f"the lowest eigenvalue must be 0 or -1, got {self.value!r}")
 
     @property
     def label(self) -> str:
@@ -69,15 +76,19 @@ class Start:
             "chrono": f"chrono (T_max = {v})",
             "update_bias": f"b_z = {v}",
             "orthogonal": f"orthogonal, sigma = {v}",
+            "eigenvalues": f"eigenvalues in [{v}, 1]",
         }[self.kind]
 
     def __call__(self, model: nn.Module, setting: Hashable, seed: int) -> None:
         """Apply the start to ``model`` if it is of the start's cell; other cells are left as
         built (so one start can go to a grid of several cells, as chapter 3's forget bias)."""
         cell = KINDS[self.kind]
-        if cell is None or model.cell != cell:
+        if cell is None or model.cell not in (cell if isinstance(cell, tuple) else (cell,)):
             return
         rnn = model.rnn
+        if self.kind == "eigenvalues":
+            rnn.allow_neg_eigval = self.value == -1
+            return
         with torch.no_grad():
             if self.kind == "forget_bias":
                 set_forget_bias_(rnn, self.value)

@@ -23,10 +23,12 @@ from ..cells.init import with_singular_values
 from ..figures import charts
 from ..figures import gated as gated_figures
 from ..figures import linear as linear_figures
+from ..figures import matrix as matrix_figures
 from ..figures import nongated as nongated_figures
 from ..figures import selective as selective_figures
 from ..figures.chart import Chart
 from ..figures.linear import LAGS
+from ..measure import matrix as matrix_measures
 from ..measure import reach
 from ..measure.claims import forget_gate_decay
 from ..measure.probe import rnn_jacobian_norms
@@ -203,3 +205,18 @@ def delta_frame(hold_log10: float, reset_log10: float) -> tuple:
     delta = reach.selective_deltas(hold_log10, reset_log10)
     factor = reach.selective_decay(hold_log10, reset_log10)
     return delta, factor, hold_log10, reset_log10
+
+
+# -- Part VI (chapters 16 and 17): matrix memories and the eigenvalue range ----------------
+@drawn(matrix_figures.reflection_figure, matrix_figures.reflection_chart)
+def reflection_frame(beta: float, angle: float, steps: int = 40) -> tuple:
+    """Chapter 16: the delta rule's transition I - beta k k^T for a key at ``angle`` degrees,
+    and the gradient (1, 0) carried back through it."""
+    return matrix_measures.reflection_reach(round(beta, 6), round(angle, 6), steps), beta, angle
+
+
+@drawn(matrix_figures.one_unit_parity_figure, matrix_figures.one_unit_parity_chart)
+def one_unit_parity_frame(toggle: float, keep: float) -> tuple:
+    """Chapter 17: one linear unit h_t = a(x_t) h_{t-1} + x_t on a bit string, by its two
+    eigenvalues a(1) and a(0): does it track the parity, and what reaches the first step?"""
+    return matrix_measures.one_unit_parity(round(toggle, 6), round(keep, 6)), toggle, keep

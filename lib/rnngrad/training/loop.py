@@ -105,7 +105,7 @@ def train(
         raise ValueError(f"lr must be positive, got {lr!r}")
     device = torch.device(device) if device is not None else pick_device()
     data = seed_everything(seed)
-    held_out = task.sample(eval_batch, torch.Generator().manual_seed(seed + 10_000))
+    held_out = task.held_out(eval_batch, torch.Generator().manual_seed(seed + 10_000))
     held_out = [t.to(device) for t in held_out]
     model.to(device)
     forward = truncated(model, truncate)  # the model itself when truncate is None

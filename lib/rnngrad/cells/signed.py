@@ -1,0 +1,58 @@
+r"""A diagonal linear recurrence whose eigenvalue range is the one switch: (0, 1) or (-1, 1).
+
+.. math::
+    a_t = \sigma(W_a x_t + b_a) \in (0, 1) \quad\text{or}\quad a_t = 2\sigma(W_a x_t + b_a) - 1
+    \in (-1, 1), \qquad h_t = a_t \odot h_{t-1} + W_b x_t + b_b
+
+The per-step Jacobian :math:`\partial h_t / \partial h_{t-1} = \operatorname{diag}(a_t)` has the
+gates as its eigenvalues. Grazzi et al. (2025) widen Mamba's range the same way, mapping the gate
+:math:`a \in (0, 1)` to :math:`2a - 1`; with it, the one-unit recurrence
+:math:`h_t = (1 - 2x_t) h_{t-1} + x_t` (x_t in {0, 1}) is the running parity exactly, at any
+length, which no gate in [0, 1) can be (Sarrof, Veitsman & Hahn, 2024). Both ranges run on the
+parallel scan of ``rnngrad.core.scan``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from ..core.scan import linear_loop, linear_scan
+from .selective import SelectiveLayer, _check_x, _unroll_linear
+
+
+def gate(pre: Tensor, allow_neg_eigval: bool) -> Tensor:
+    """sigma(pre) in (0, 1), or 2 sigma(pre) - 1 in (-1, 1) with ``allow_neg_eigval``."""
+    a = torch.sigmoid(pre)
+    return 2 * a - 1 if allow_neg_eigval else a
+
+
+class DiagonalGate(SelectiveLayer):
+    """The recurrence of the module's docstring, H = ``hidden_size`` units; the gate biases
+    start spread over [1, 4] (gates between 0.73 and 0.98 in (0, 1), 0.46 and 0.96 in (-1, 1)),
+    the rest U(-1/sqrt(input), 1/sqrt(input)) like nn.Linear."""
+
+    def __init__(
+        self, input_size: int, hidden_size: int, allow_neg_eigval: bool = False, mode: str = "scan"
+    ):
+        super().__init__(input_size, hidden_size)
+        if mode not in ("scan", "loop"):
+            raise ValueError(f"mode must be 'scan' or 'loop', got {mode!r}")
+        self.allow_neg_eigval, self.mode = bool(allow_neg_eigval), mode
+        self.linear_a = nn.Linear(input_size, hidden_size)
+        self.linear_b = nn.Linear(input_size, hidden_size)
+        with torch.no_grad():
+            self.linear_a.bias.copy_(torch.linspace(1.0, 4.0, hidden_size))
+
+    def coefficients(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """(a, b), each (B, T, H): h_t = a_t * h_{t-1} + b_t."""
+        return gate(self.linear_a(x), self.allow_neg_eigval), self.linear_b(x)
+
+    def sequence(self, x: Tensor) -> Tensor:
+        run = linear_scan if self.mode == "scan" else linear_loop
+        return run(*self.coefficients(x))
+
+    def unroll(self, x: Tensor) -> tuple[list[Tensor], Tensor]:
+        _check_x(x, self.input_size)
+        states = _unroll_linear(*self.coefficients(x))
+        return states, torch.stack(states, 1)

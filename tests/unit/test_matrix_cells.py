@@ -1,0 +1,381 @@
+"""Matrix memories (rnngrad.cells.matrix, rnngrad.cells.delta) and the signed diagonal gate
+(rnngrad.cells.signed): each step against a naive float64 loop written here from the paper's
+equations, each against its parallel or chunked form, each layer against its unroll, and the
+delta rule's derived state Jacobian against autograd over many steps. Each test names the
+plausible wrong implementation it catches."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+import torch.nn.functional as F
+
+import rnngrad
+from rnngrad.cells import delta, matrix, signed
+from rnngrad.core import scan
+from rnngrad.derive import delta as derive_delta
+
+F64 = torch.float64
+MATRIX = rnngrad.cell_names("matrix")
+
+
+def _randn(*shape, seed=0, scale=1.0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(*shape, generator=g, dtype=F64) * scale
+
+
+def _qkv(B=2, T=11, d_k=3, d_v=4, seed=0):
+    return (
+        _randn(B, T, d_k, seed=seed),
+        _randn(B, T, d_k, seed=seed + 1),
+        _randn(B, T, d_v, seed=seed + 2),
+    )
+
+
+# -- linear attention and its decays --------------------------------------------------------
+
+
+def _naive_decayed(q, k, v, decay):
+    """S_t = S_{t-1} diag(decay_t) + v_t k_t^T element by element; decay (B, T, d_k)."""
+    B, T, d_k = k.shape
+    S = torch.zeros(B, v.shape[-1], d_k, dtype=F64)
+    out = torch.zeros(B, T, v.shape[-1], dtype=F64)
+    for b in range(B):
+        for t in range(T):
+            for i in range(v.shape[-1]):
+                for j in range(d_k):
+                    S[b, i, j] = decay[b, t, j] * S[b, i, j] + v[b, t, i] * k[b, t, j]
+            out[b, t] = S[b] @ q[b, t]
+    return out
+
+
+@pytest.mark.parametrize("kind", ["none", "fixed", "scalar", "channel"])
+def test_decayed_linear_attention_loop_and_parallel_equal_the_equations(kind):
+    """Catches: the decay applied after the write (S = a (S + v k^T)), a scalar decay applied
+    along the value rows, the parallel form's decay product off by one step
+    (prod_{r=s}^{t} instead of prod_{r=s+1}^{t}), or its mask letting the future in."""
+    q, k, v = _qkv()
+    B, T, d_k = k.shape
+    log = {
+        "none": None,
+        "fixed": math.log(0.9),
+        "scalar": -F.softplus(_randn(B, T, seed=5)),
+        "channel": -F.softplus(_randn(B, T, d_k, seed=6)),
+    }[kind]
+    full = matrix._log_decay(log, k).exp()
+    want = _naive_decayed(q, k, v, full)
+    loop, _ = matrix.linear_attention_loop(q, k, v, log)
+    par = matrix.linear_attention_parallel(q, k, v, log)
+    torch.testing.assert_close(loop, want, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(par, want, rtol=1e-10, atol=1e-10)
+
+
+def test_linear_attention_with_normaliser_is_softmax_free_attention():
+    """Catches: a normaliser summing keys after the query's step (or before its own key), the
+    feature map left off the keys. Reference: Katharopoulos et al.'s eq. 3 as causal attention
+    with similarity phi(q).phi(k), written directly."""
+    q, k, v = _qkv(T=9, d_k=3, d_v=3, seed=3)
+    fq, fk = F.elu(q) + 1, F.elu(k) + 1
+    want = torch.zeros_like(v)
+    for t in range(9):
+        sim = (fk[:, : t + 1] * fq[:, t : t + 1]).sum(-1)  # (B, t+1)
+        want[:, t] = (sim.unsqueeze(-1) * v[:, : t + 1]).sum(1) / sim.sum(1, keepdim=True)
+    for mode in ("parallel", "loop"):
+        got = matrix.normalised_linear_attention(q, k, v, mode)
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_linear_attention_state_jacobian_is_the_identity_and_the_state_grows():
+    """Catches: a hidden decay in linear attention (any a < 1 makes dS_T/dS_0 = a^T I, not I),
+    a state that is renormalised (its norm would not grow with T)."""
+    q, k, v = _qkv(B=1, T=60, d_k=2, d_v=2, seed=7)
+    S0 = torch.zeros(1, 2, 2, dtype=F64, requires_grad=True)
+    S = S0
+    norms = []
+    for t in range(60):
+        _, S = matrix.outer_step(S, q[:, t], k[:, t], v[:, t])
+        norms.append(float(S.detach().norm()))
+    jac = torch.autograd.functional.jacobian(lambda s: _run_outer(s, q, k, v), S0.detach()).reshape(
+        4, 4
+    )
+    torch.testing.assert_close(jac, torch.eye(4, dtype=F64))
+    assert norms[-1] > 3 * norms[5]
+
+
+def _run_outer(S, q, k, v):
+    for t in range(q.shape[1]):
+        _, S = matrix.outer_step(S, q[:, t], k[:, t], v[:, t])
+    return S
+
+
+# -- mLSTM ----------------------------------------------------------------------------------
+
+
+def _naive_mlstm(q, k, v, i_raw, f_raw):
+    """Beck et al.'s eqs. without the stabiliser, float64: C = f C + i v k^T, n = f n + i k,
+    h = C q / max(|n.q|, 1), with i = exp(i~), f = sigmoid(f~) and k scaled by 1/sqrt(d)."""
+    B, T, d = k.shape
+    k = k / math.sqrt(d)
+    C = torch.zeros(B, v.shape[-1], d, dtype=F64)
+    n = torch.zeros(B, d, dtype=F64)
+    out = []
+    for t in range(T):
+        i, f = torch.exp(i_raw[:, t]), torch.sigmoid(f_raw[:, t])
+        C = f[:, None, None] * C + i[:, None, None] * torch.einsum("bi,bj->bij", v[:, t], k[:, t])
+        n = f[:, None] * n + i[:, None] * k[:, t]
+        below = torch.clamp((n * q[:, t]).sum(-1).abs(), min=1.0)
+        out.append(torch.einsum("bij,bj->bi", C, q[:, t]) / below[:, None])
+    return torch.stack(out, 1)
+
+
+def test_mlstm_stabilised_loop_and_parallel_equal_the_naive_equations():
+    """Catches: the stabiliser's max left out of the normaliser (max(|n q|, 1) where the
+    stabilised state needs exp(-m)), the forget gate's log-sum in the parallel form off by
+    one step, k's 1/sqrt(d) scale applied in one form only."""
+    q, k, v = _qkv(T=13, d_k=4, d_v=3, seed=11)
+    i_raw, f_raw = _randn(2, 13, seed=12, scale=2.0), _randn(2, 13, seed=13, scale=2.0) + 2
+    want = _naive_mlstm(q, k, v, i_raw, f_raw)
+    torch.testing.assert_close(matrix.mlstm_loop(q, k, v, i_raw, f_raw), want)
+    torch.testing.assert_close(matrix.mlstm_parallel(q, k, v, i_raw, f_raw), want)
+
+
+# -- the delta rule ---------------------------------------------------------------------------
+
+
+def _naive_delta(q, k, v, beta, alpha=None):
+    """The update form, entry by entry: u = beta (v - alpha S k), S = alpha S + u k^T."""
+    B, T, d_k = k.shape
+    d_v = v.shape[-1]
+    S = torch.zeros(B, d_v, d_k, dtype=F64)
+    out = torch.zeros(B, T, d_v, dtype=F64)
+    for b in range(B):
+        for t in range(T):
+            a = 1.0 if alpha is None else float(alpha[b, t])
+            recalled = [sum(a * S[b, i, j] * k[b, t, j] for j in range(d_k)) for i in range(d_v)]
+            for i in range(d_v):
+                u = beta[b, t] * (v[b, t, i] - recalled[i])
+                for j in range(d_k):
+                    S[b, i, j] = a * S[b, i, j] + u * k[b, t, j]
+            out[b, t] = S[b] @ q[b, t]
+    return out
+
+
+@pytest.mark.parametrize("gated", [False, True])
+@pytest.mark.parametrize("chunk", [1, 4, 16])
+def test_delta_loop_and_chunked_equal_the_update_form(gated, chunk):
+    """Catches: (I - beta k k^T) multiplied on the left of S (erasing along values, not keys),
+    the gate alpha left off the erase term (alpha S - beta S k k^T), a chunked form whose
+    triangular system drops the decay between positions, or whose
+    state hand-over between chunks decays from the wrong end (T = 13 is not a multiple of the
+    chunk)."""
+    q, k, v = _qkv(T=13, d_k=3, d_v=2, seed=21)
+    k = F.normalize(k, dim=-1)
+    beta = 2 * torch.sigmoid(_randn(2, 13, seed=22))  # the whole (0, 2) range
+    log_alpha = -F.softplus(_randn(2, 13, seed=23)) if gated else None
+    want = _naive_delta(q, k, v, beta, None if log_alpha is None else log_alpha.exp())
+    loop, S_loop = delta.delta_loop(q, k, v, beta, log_alpha)
+    chunked, S_chunk = delta.delta_chunked(q, k, v, beta, log_alpha, chunk=chunk)
+    torch.testing.assert_close(loop, want, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(chunked, want, rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(S_chunk, S_loop, rtol=1e-10, atol=1e-10)
+
+
+def test_symbolic_delta_jacobian_equals_its_closed_form_and_eigenvalues():
+    """Catches: a Kronecker product in the wrong order (I kron A, the row-stacking
+    convention), A instead of A^T, or eigenvalues (1 - beta) without alpha."""
+    (S, k, v, alpha, beta), _, J, general = derive_delta.symbolic_delta_jacobian(2, 3)
+    assert sp.simplify(J - general) == sp.zeros(6, 6)
+    eig = derive_delta.symbolic_delta_eigenvalues(3, 2)
+    assert {sp.simplify(e - alpha * (1 - beta)) == 0 for e in eig} == {True, False}
+    assert eig[alpha] == 4 and sum(eig.values()) == 6
+
+
+def test_delta_state_jacobian_matches_autograd_one_step_and_over_many():
+    """Catches: the closed form vec-ordered by rows while autograd's (column-stacked) vec is by
+    columns, a product over steps taken in the wrong order (A_1 ... A_T vs A_T ... A_1; the
+    transitions do not commute), eigenvalues claimed as 1 - beta without alpha."""
+    d_k, d_v, T = 3, 2, 40
+    k = F.normalize(_randn(T, d_k, seed=31), dim=-1)
+    v = _randn(T, d_v, seed=32)
+    beta = 2 * torch.sigmoid(_randn(T, seed=33))
+    alpha = torch.sigmoid(_randn(T, seed=34) + 3)
+
+    def run(S0_vec, steps):
+        S = S0_vec.reshape(d_k, d_v).T.unsqueeze(0)  # column-stacked vec -> (1, d_v, d_k)
+        for t in range(steps):
+            S = delta.delta_step(S, k[t : t + 1], v[t : t + 1], beta[t : t + 1], alpha[t : t + 1])
+        return S[0].T.reshape(-1)
+
+    S0 = _randn(d_v * d_k, seed=35)
+    one = torch.autograd.functional.jacobian(lambda s: run(s, 1), S0)
+    torch.testing.assert_close(one, delta.state_jacobian(k[0], beta[0], alpha[0], d_v))
+    many = torch.autograd.functional.jacobian(lambda s: run(s, T), S0)
+    product = torch.eye(d_v * d_k, dtype=F64)
+    for t in range(T):
+        product = delta.state_jacobian(k[t], beta[t], alpha[t], d_v) @ product
+    torch.testing.assert_close(many, product, rtol=1e-10, atol=1e-12)
+    eig = torch.linalg.eigvalsh(delta.state_jacobian(k[0], beta[0], alpha[0], d_v))
+    want = torch.tensor([alpha[0] * (1 - beta[0])] * d_v + [alpha[0]] * (d_v * (d_k - 1)))
+    torch.testing.assert_close(eig, want.sort().values.to(F64))
+
+
+def test_delta_rule_keeps_the_gradient_orthogonal_to_the_keys():
+    """Catches: an erase that shrinks every direction (beta I instead of beta k k^T). With
+    alpha = 1 and every key in a plane, the direction orthogonal to that plane passes 200 steps
+    unchanged while the in-plane directions shrink (beta = 0.5)."""
+    T = 200
+    angles = _randn(T, seed=41)
+    k = torch.stack([angles.cos(), angles.sin(), torch.zeros(T, dtype=F64)], -1)
+    product = torch.eye(3, dtype=F64)
+    for t in range(T):
+        product = product @ delta.transition(k[t], 0.5)
+    out_of_plane = product @ torch.tensor([0.0, 0.0, 1.0], dtype=F64)
+    torch.testing.assert_close(out_of_plane, torch.tensor([0.0, 0.0, 1.0], dtype=F64))
+    assert product[:2, :2].norm() < 1e-6
+
+
+# -- layers ------------------------------------------------------------------------------------
+
+
+def _model(cell, hidden=4, **options):
+    task = rnngrad.AddingProblem(T=10)
+    model = rnngrad.make_model(cell, task, hidden_size=hidden, seed=0, **options).double()
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.3 * torch.randn(p.shape, generator=g, dtype=F64))
+    return model, task
+
+
+@pytest.mark.parametrize("cell", [*MATRIX, "diagonal_gate"])
+def test_layer_modes_and_unroll_agree(cell):
+    """Catches: a layer whose parallel/chunked mode and step-by-step mode compute different
+    recurrences, an unroll (the probe's path) that is not the layer's computation (e.g. the
+    linear-attention normaliser or the mLSTM output gate left out of one)."""
+    model, task = _model(cell)
+    x = torch.randn(3, 21, task.input_size, dtype=F64, generator=torch.Generator().manual_seed(2))
+    fast = model.rnn(x)[0]
+    _, unrolled = model.rnn.unroll(x)
+    model.rnn.mode = "loop"
+    slow = model.rnn(x)[0]
+    torch.testing.assert_close(fast, slow, rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(fast, unrolled, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("cell", ["deltanet", "gated_deltanet", "diagonal_gate"])
+def test_allow_neg_eigval_is_the_eigenvalue_range(cell):
+    """Catches: the option ignored, or the range widened by flipping the sign (-beta) rather
+    than doubling it. beta (or the gate) must fill (0, 2) (or (-1, 1)) with the option, and
+    stay in (0, 1) without it."""
+    x = 5 * torch.randn(64, 30, 2, dtype=F64, generator=torch.Generator().manual_seed(3))
+    for allow, low, high in ((False, 0.0, 1.0), (True, 0.0, 2.0)):
+        model, _ = _model(cell, hidden=4, allow_neg_eigval=allow)
+        if cell == "diagonal_gate":
+            a, _ = model.rnn.coefficients(x)
+            low, high = (-1.0, 1.0) if allow else (0.0, 1.0)
+            values = a
+        else:
+            values = model.rnn.memory(x)[3]
+        assert values.min() >= low and values.max() <= high
+        assert values.max() > low + 0.8 * (high - low) and values.min() < low + 0.2 * (high - low)
+
+
+def test_signed_gate_computes_parity_at_any_length_and_positive_cannot():
+    """Catches: a scan that mishandles negative coefficients (e.g. computing in log space,
+    as some scans do for positive gates). h_t = (1 - 2 x_t) h_{t-1} + x_t is the running
+    parity, exactly, over 1,000 steps; the best gate in [0, 1) on the same inputs is not."""
+    x = torch.randint(0, 2, (8, 1000, 1), generator=torch.Generator().manual_seed(4)).to(F64)
+    h = scan.linear_scan(1 - 2 * x, x)
+    torch.testing.assert_close(h, x.cumsum(1) % 2)
+    assert signed.gate(torch.tensor([-50.0, 50.0], dtype=F64), True).tolist() == [-1.0, 1.0]
+
+
+def test_every_new_cell_registers_once_and_trains_a_step():
+    """Catches: a new cell missing from the registry, registered under two families, or whose
+    options make_model rejects."""
+    for cell in (*MATRIX, "diagonal_gate"):
+        assert list(rnngrad.models.CELLS).count(cell) == 1
+    assert set(MATRIX) == {
+        "linear_attention", "retnet", "mamba2", "gla", "mlstm", "deltanet", "gated_deltanet"
+    }  # fmt: skip
+    task = rnngrad.AddingProblem(T=8)
+    for cell in (*MATRIX, "diagonal_gate"):
+        history = rnngrad.train(
+            rnngrad.make_model(cell, task, hidden_size=4, seed=0), task, 3, progress=False
+        )
+        assert len(history.loss) == 3 and all(math.isfinite(x) for x in history.loss)
+
+
+# -- measurements behind the figures and explorers ---------------------------------------------
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5, 1.0, 1.5, 2.0])
+@pytest.mark.parametrize("angle", [0.0, 30.0, 90.0])
+def test_reflection_reach_measured_equals_closed_form(beta, angle):
+    """Catches: the explorer's closed form with (1 - beta)^n on the orthogonal component (or
+    without the square), eigenvalues 1 - beta^2; the measured curve is the library's
+    transition applied n times."""
+    from rnngrad.measure import matrix as measures
+
+    r = measures.reflection_reach(beta, angle, steps=30)
+    np.testing.assert_allclose(r["measured"], r["closed"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(r["eigenvalues"], sorted([1.0, 1.0 - beta]), atol=1e-12)
+    theta = math.radians(angle)
+    along = math.cos(theta) * (1 - beta) ** r["steps"].astype(float)
+    np.testing.assert_allclose(r["along"], along, atol=1e-12)
+    np.testing.assert_allclose(r["across"], -math.sin(theta), atol=1e-12)
+
+
+def test_memory_reach_keeps_delta_rules_complement_and_one_unit_parity_is_exact():
+    """Catches: a delta-rule transition that shrinks directions no key touched, a
+    linear-attention factor that is not the identity, and a parity unit whose gradient factor
+    is not |prod a| (at a(1) = -1, a(0) = 1 it must be 1 at every step, and the decision right
+    at every step)."""
+    from rnngrad.measure import matrix as measures
+
+    reach = measures.memory_reach(steps=100, d=6, span=3, seed=1)
+    np.testing.assert_allclose(reach["DeltaNet"]["outside"], 1.0, atol=1e-12)
+    np.testing.assert_allclose(reach["linear attention"]["inside"], 1.0, atol=1e-12)
+    assert reach["DeltaNet"]["inside"][-1] < 1e-3
+    run = measures.one_unit_parity(-1.0, 1.0, steps=200)
+    assert run["correct"] == 1.0 and np.all(run["gradient"] == 1.0)
+    fading = measures.one_unit_parity(-0.5, 1.0, steps=200)
+    ones_after = np.concatenate([np.cumsum(fading["bits"][::-1])[::-1][1:], [0]])
+    np.testing.assert_allclose(fading["gradient"], 0.5**ones_after)
+
+
+@pytest.mark.parametrize("cell", [*MATRIX, "diagonal_gate"])
+def test_float32_training_gradients_match_float64(cell):
+    """Catches: a layer whose state grows without bound over 200 steps, so float32 and float64
+    part ways (planted: DeltaNet's keys left unnormalised, k = 3 W_k x, which puts the erase's
+    eigenvalue 1 - beta |k|^2 far below -1), and non-finite gradients in any form."""
+    task = rnngrad.AddingProblem(T=200)
+    model64 = rnngrad.make_model(cell, task, hidden_size=6, seed=0).double()
+    model32 = rnngrad.make_model(cell, task, hidden_size=6, seed=0)
+    x, y = task.sample(8, torch.Generator().manual_seed(0))
+    g64 = torch.autograd.grad(
+        task.loss(model64(x.double()), y.double()), list(model64.parameters())
+    )
+    g32 = torch.autograd.grad(task.loss(model32(x), y), list(model32.parameters()))
+    for p, q in zip(g32, g64, strict=True):
+        assert torch.isfinite(p).all()
+        assert (p.double() - q).abs().max() <= 1e-3 * (q.abs().max() + 1e-6), cell
+
+
+def test_parallel_forms_survive_strong_decays_in_float32():
+    """Catches: a decay mask built as a ratio of cumulative products, exp(A_t) / exp(A_s),
+    which underflows to 0 / 0 once the summed log decay passes float32's range (about -87):
+    here about -1 a step over 300 steps. The library takes exp(A_t - A_s)."""
+    B, T, d = 2, 300, 4
+    q, k, v = (_randn(B, T, d, seed=s) for s in (51, 52, 53))
+    log_decay = -F.softplus(_randn(B, T, seed=54)) - 0.5
+    want, _ = matrix.linear_attention_loop(q, k, v, log_decay)
+    got = matrix.linear_attention_parallel(q.float(), k.float(), v.float(), log_decay.float())
+    assert torch.isfinite(got).all()
+    torch.testing.assert_close(got.double(), want, rtol=1e-4, atol=1e-4)
+    i_raw, f_raw = _randn(B, T, seed=55, scale=5.0), _randn(B, T, seed=56) - 1
+    want = matrix.mlstm_loop(q, k, v, i_raw, f_raw)
+    got = matrix.mlstm_parallel(q.float(), k.float(), v.float(), i_raw.float(), f_raw.float())
+    torch.testing.assert_close(got.double(), want, rtol=1e-3, atol=1e-3)
