@@ -51,6 +51,10 @@ class plan_times(nodes.General, nodes.Element):
     """Placeholder for the reading and run times, filled when the page is resolved."""
 
 
+class plan_map(nodes.General, nodes.Element):
+    """Placeholder for the table of every chapter's prerequisites (the ``chapter-map``)."""
+
+
 @dataclass(frozen=True)
 class ReadingCounts:
     words: int = 0
@@ -156,8 +160,23 @@ class ChapterPlan(SphinxDirective):
             prereq += nodes.Text("; " if i < len(targets) - 1 else ".")
         box += prereq
         box += plan_times(docname=self.env.docname)
+        if not hasattr(self.env, "chapter_prerequisites"):
+            self.env.chapter_prerequisites = {}
+        self.env.chapter_prerequisites[self.env.docname] = [
+            docname_join(self.env.docname, t) for t in targets
+        ]
         self.state.nested_parse(self.content, self.content_offset, box)
         return [box]
+
+
+class ChapterMap(SphinxDirective):
+    """A table of every chapter with a plan: what it needs first, what needs it, its run time."""
+
+    def run(self):
+        if not hasattr(self.env, "chapter_map_docs"):
+            self.env.chapter_map_docs = set()
+        self.env.chapter_map_docs.add(self.env.docname)
+        return [plan_map()]
 
 
 def _page_of(holder: plan_times, doctree: nodes.document) -> nodes.Node:
@@ -189,8 +208,79 @@ def fill_times(app, doctree: nodes.document, docname: str) -> None:
         holder.replace_self(para)
 
 
+def _link(app, fromdoc: str, doc: str) -> nodes.Node:
+    number = ".".join(map(str, app.env.toc_secnumbers.get(doc, {}).get("", ())))
+    title = app.env.titles[doc].astext() if doc in app.env.titles else doc
+    ref = nodes.reference("", "", internal=True, refuri=app.builder.get_relative_uri(fromdoc, doc))
+    ref += nodes.Text(f"{number}. {title}" if number else title)
+    return ref
+
+
+def _row(cells: list[list[nodes.Node]]) -> nodes.row:
+    row = nodes.row()
+    for content in cells:
+        para = nodes.paragraph()
+        for i, node in enumerate(content):
+            para += [nodes.Text("; ")] if i else []
+            para += node
+        row += nodes.entry("", para if content else nodes.paragraph(text="none"))
+    return row
+
+
+def fill_map(app, doctree: nodes.document, docname: str) -> None:
+    """Replace each ``chapter-map`` with the table of prerequisites, in the book's order."""
+    needs = getattr(app.env, "chapter_prerequisites", {})
+    chapters = sorted(needs)  # chapters/NN_name: the book's order
+    for holder in list(doctree.findall(plan_map)):
+        headers = ["Chapter", "Needs first", "Needed by", "Run time"]
+        table = nodes.table(classes=["chapter-map"])
+        group = nodes.tgroup(cols=len(headers))
+        table += group
+        group += [nodes.colspec(colwidth=w) for w in (34, 30, 26, 10)]
+        group += nodes.thead("", _row([[nodes.Text(h)] for h in headers]))
+        body = nodes.tbody()
+        for doc in chapters:
+            runtime = runtime_seconds(app.env, doc)
+            body += _row(
+                [
+                    [_link(app, docname, doc)],
+                    [_link(app, docname, d) for d in needs[doc]],
+                    [_link(app, docname, d) for d in chapters if doc in needs[d]],
+                    [nodes.Text(format_runtime(runtime) if runtime is not None else "-")],
+                ]
+            )
+        group += body
+        holder.replace_self(table)
+
+
+def _purge(app, env, docname: str) -> None:
+    getattr(env, "chapter_prerequisites", {}).pop(docname, None)
+    getattr(env, "chapter_map_docs", set()).discard(docname)
+
+
+def _maps_to_rewrite(app, env) -> list[str]:
+    """A page with the map is written again whenever a chapter was read again."""
+    return sorted(getattr(env, "chapter_map_docs", set()))
+
+
+def _merge(app, env, docnames, other) -> None:
+    if not hasattr(env, "chapter_prerequisites"):
+        env.chapter_prerequisites = {}
+    theirs = getattr(other, "chapter_prerequisites", {})
+    env.chapter_prerequisites.update({d: theirs[d] for d in docnames if d in theirs})
+    if not hasattr(env, "chapter_map_docs"):
+        env.chapter_map_docs = set()
+    env.chapter_map_docs |= getattr(other, "chapter_map_docs", set()) & set(docnames)
+
+
 def setup(app):
     app.add_node(plan_times)
+    app.add_node(plan_map)
     app.add_directive("chapter-plan", ChapterPlan)
+    app.add_directive("chapter-map", ChapterMap)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("env-updated", _maps_to_rewrite)
     app.connect("doctree-resolved", fill_times)
+    app.connect("doctree-resolved", fill_map)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
