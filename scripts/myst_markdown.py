@@ -210,6 +210,8 @@ def convert_directive(book: Book, name: str, arg: str, options: dict, body: str)
         return f"![{alt}]({book.page_url(arg) if arg.endswith(('.md', '.ipynb')) else arg})\n\n*{inner}*"
     if name == "math":
         return f"$$\n{body.strip()}\n$$"
+    if name == "chapter-map":
+        return f"*The chapter map is built with the book: see [its page]({book.page_url('')}).*"
     if name == "chapter-plan":
         return _quote(chapter_plan(book, options.get("prerequisites", ""), inner))
     if name in GLUE_DIRECTIVES:
