@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from docutils import nodes
 from docutils.parsers.rst import directives
-from sphinx.addnodes import pending_xref, start_of_file
+from sphinx.addnodes import pending_xref
 from sphinx.util import docname_join
 from sphinx.util.docutils import SphinxDirective
 
@@ -180,11 +180,13 @@ class ChapterMap(SphinxDirective):
 
 
 def _page_of(holder: plan_times, doctree: nodes.document) -> nodes.Node:
-    """The part of ``doctree`` that is the holder's page: the whole tree for an HTML page, the
-    page's ``start_of_file`` for the LaTeX builder, which resolves the book as one tree."""
+    """The part of ``doctree`` that is the holder's page: the whole tree for an HTML page; for
+    the LaTeX builder, which resolves the book as one tree, the node that holds the page
+    (Sphinx's ``start_of_file``, or the section sphinx-jupyterbook-latex makes of it, each
+    carrying the page's ``docname``)."""
     parent = holder.parent
     while parent is not None:
-        if isinstance(parent, start_of_file) and parent.get("docname") == holder["docname"]:
+        if isinstance(parent, nodes.Element) and parent.get("docname") == holder["docname"]:
             return parent
         parent = parent.parent
     return doctree
