@@ -299,9 +299,9 @@ def plan_times_on(page_html: str) -> tuple[int, int] | None:
 def test_every_chapter_shows_its_reading_and_run_time(html_dir):
     """Every chapter's plan shows both times, and the run time is the one the execution-times
     page gives for that chapter. Catches: a placeholder left empty or "not recorded" (a run
-    time read from where this myst-nb does not keep it), one chapter's time shown on another
-    (a time computed once for the LaTeX build's whole tree), and a reading time of the whole
-    book on each page (every page would show the same, large number)."""
+    time read from where this myst-nb does not keep it), one chapter's run time shown on
+    another (the page being written instead of the page the plan belongs to), and a reading
+    time of more than the page (every page would show the same, large number)."""
     recorded = recorded_runtimes(html_dir)
     minutes = []
     for nb in chapter_notebooks():
