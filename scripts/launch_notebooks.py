@@ -279,7 +279,9 @@ def note(page: Page, title: str) -> str:
         f"*This is the runnable copy of **{title}**, a page of "
         f"[Gradients Through Time]({page.base}) ([read it in the book]({page.page_url('')})). "
         "The numbers in the text are those of the book's build; the code cells recompute "
-        "them, so a re-run may differ, timings most of all.*"
+        "them, so a re-run may differ, timings most of all. A CPU runtime is enough: the "
+        "models are small and train one at a time (the book's page "
+        f"[for instructors]({page.base}instructors.html) gives the measured cost of a step).*"
     )
 
 

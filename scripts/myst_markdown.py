@@ -11,8 +11,9 @@ links to and what the build glued) for everything it cannot decide alone:
   HTML; an unknown role is an error, never left raw.
 * directives: admonitions -> a blockquote with a bold title; dropdowns (``{dropdown}`` or an
   admonition of class ``dropdown``) -> ``<details><summary>``; ``{figure}`` -> an image and
-  its caption; ``{math}`` -> ``$$``; glued figures -> a link to the page; an unknown
-  directive is an error.
+  its caption; ``{math}`` -> ``$$``; glued figures -> a link to the page; ``{chapter-plan}``
+  -> a blockquote with its prerequisites linked and its objectives (the times are the build's,
+  linked on the book's page); an unknown directive is an error.
 * links to another page's ``.ipynb``/``.md`` -> its HTML page; ``(label)=`` targets -> anchors.
 
 Code (fenced blocks and inline spans) and math are left as they are.
@@ -180,6 +181,18 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}".rstrip() for line in text.splitlines())
 
 
+def chapter_plan(book: Book, prerequisites: str, objectives: str) -> str:
+    """The chapter's plan (``book/_ext/chapter_plan.py``) without its two times, which only the
+    book's build computes: prerequisites as links, a link to the times on the book's page,
+    the objectives as written."""
+    targets = prerequisites.replace(",", " ").split()
+    links = "; ".join(f"[{book.title(t)}]({book.page_url(t)})" for t in targets) or "none"
+    return (
+        f"**Plan of the chapter**\n\n**Prerequisites:** {links}.\n\n"
+        f"**Reading and run times:** on [the book's page]({book.page_url('')}).\n\n{objectives}"
+    )
+
+
 def convert_directive(book: Book, name: str, arg: str, options: dict, body: str) -> str:
     """One directive, written as Markdown (its body converted first)."""
     inner = convert(book, body).strip("\n")
@@ -197,6 +210,10 @@ def convert_directive(book: Book, name: str, arg: str, options: dict, body: str)
         return f"![{alt}]({book.page_url(arg) if arg.endswith(('.md', '.ipynb')) else arg})\n\n*{inner}*"
     if name == "math":
         return f"$$\n{body.strip()}\n$$"
+    if name == "chapter-map":
+        return f"*The chapter map is built with the book: see [its page]({book.page_url('')}).*"
+    if name == "chapter-plan":
+        return _quote(chapter_plan(book, options.get("prerequisites", ""), inner))
     if name in GLUE_DIRECTIVES:
         value = glue_text(book, arg.strip(), "glue:any" if name == "glue:figure" else name)
         return value + (f"\n\n*{inner}*" if inner else "")

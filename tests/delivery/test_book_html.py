@@ -271,3 +271,95 @@ def test_no_page_shows_a_traceback_or_stderr(html_dir):
     for page in [*pages, *html_dir.glob("*.html")]:
         found = _leaks(page.read_text())
         assert not found, f"{page.name} shows {', '.join(found)}"
+
+
+PLAN_TIMES = re.compile(
+    r'<p class="plan-times"><strong>Reading time: </strong>about (\d+) min\. '
+    r"<strong>Run time: </strong>(?:(\d+) min )?(\d+) s to execute"
+)
+
+
+def recorded_runtimes(html_dir) -> dict[str, float]:
+    """page -> seconds, from the execution-times page (myst-nb's own table)."""
+    text = (html_dir / "execution_times.html").read_text()
+    rows = re.findall(r'<tr[^>]*><td><p><a [^>]*href="([^"]+)\.html".*?</tr>', text, re.S)
+    found = {}
+    for href, row in zip(rows, re.findall(r"<tr[^>]*><td>.*?</tr>", text, re.S), strict=True):
+        cells = re.findall(r"<td><p>(.*?)</p></td>", row, re.S)
+        found[href] = float(cells[3])  # Document, Modified, Method, Run Time (s), Status
+    return found
+
+
+def plan_times_on(page_html: str) -> tuple[int, int] | None:
+    """(reading minutes, run seconds) from a page's plan, or None when it shows no times."""
+    m = PLAN_TIMES.search(page_html)
+    return (int(m.group(1)), 60 * int(m.group(2) or 0) + int(m.group(3))) if m else None
+
+
+def test_every_chapter_shows_its_reading_and_run_time(html_dir):
+    """Every chapter's plan shows both times, and the run time is the one the execution-times
+    page gives for that chapter. Catches: a placeholder left empty or "not recorded" (a run
+    time read from where this myst-nb does not keep it), one chapter's run time shown on
+    another (the page being written instead of the page the plan belongs to), and a reading
+    time of more than the page (every page would show the same, large number)."""
+    recorded = recorded_runtimes(html_dir)
+    minutes = []
+    for nb in chapter_notebooks():
+        times = plan_times_on((html_dir / "chapters" / f"{nb.stem}.html").read_text())
+        assert times, f"{nb.stem}: the plan shows no reading and run time"
+        assert abs(times[1] - recorded[f"chapters/{nb.stem}"]) <= 1, (nb.stem, times)
+        minutes.append(times[0])
+    assert len(set(minutes)) > 1 and max(minutes) < 120, minutes
+
+
+class Figures(HTMLParser):
+    """Each figure of a page (``<figure>`` or a pasted ``glued-figure`` container): its label,
+    the image files it shows, and its download links (href, download name)."""
+
+    def __init__(self):
+        super().__init__()
+        self.figures, self._open = [], []  # [label, images, links, depth]
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for fig in self._open:
+            fig[3] += tag not in ("img", "br", "hr", "source", "meta", "link", "input")
+        if tag == "figure" or (tag == "div" and "glued-figure" in (a.get("class") or "")):
+            self._open.append([a.get("id"), [], [], 1])
+        elif self._open and tag == "img" and "_images/" in (a.get("src") or ""):
+            self._open[-1][1].append(a["src"])
+        elif self._open and tag == "a" and "download" in a:
+            self._open[-1][2].append((a.get("href"), a["download"]))
+
+    def handle_endtag(self, tag):
+        for fig in self._open:
+            fig[3] -= tag not in ("img", "br", "hr", "source", "meta", "link", "input")
+        while self._open and self._open[-1][3] <= 0:
+            self.figures.append(self._open.pop()[:3])
+
+
+def test_every_figure_can_be_saved_under_its_label(html_dir):
+    """Every figure that shows an image file has a "Save figure as" link beside it, to that
+    same file, whose download name is the figure's label. Catches: a link to the hash name
+    (download="3f9c….png"), a link whose href the build never wrote, a labelled figure without
+    a link, and two figures of a page saved under one name."""
+    checked = 0
+    for page in html_dir.rglob("*.html"):
+        if "_static" in page.relative_to(html_dir).parts:
+            continue
+        parser = Figures()
+        parser.feed(page.read_text())
+        names = []
+        for label, images, links in parser.figures:
+            if not images:
+                continue  # an explorer: its frames are HTML
+            assert links, f"{page.name}: figure {label or '(no label)'} has no download link"
+            href, name = links[0]
+            assert href == images[0], (page.name, href, images[0])
+            assert (page.parent / href).resolve().is_file(), (page.name, href)
+            stem = name.rsplit(".", 1)[0]
+            assert stem == label if label else stem.startswith(page.stem), (page.name, stem)
+            names.append(name)
+            checked += 1
+        assert len(names) == len(set(names)), f"{page.name}: one name for two figures: {names}"
+    assert checked >= len(chapter_notebooks())

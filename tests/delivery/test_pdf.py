@@ -201,3 +201,14 @@ def test_pages_render(pdf_path, tmp_path):
         dark = (np.asarray(Image.open(png).convert("L")) < 128).mean()
         least = 0.0015 if words >= 100 else 0.001
         assert dark >= least, f"page {number} ({words} words) renders {dark:.2%} dark"
+
+
+def test_every_chapter_plan_in_the_pdf_times_its_own_chapter(pdf_path):
+    """Each chapter's plan in the PDF shows a reading time and a run time, and the reading
+    times differ between chapters as they do in the HTML book. Catches: the LaTeX builder's
+    one tree for the whole book counted as each chapter's page (every plan would say the same
+    few hundred minutes), and a placeholder the LaTeX builder left unfilled."""
+    flat = " ".join(_text(pdf_path).split())
+    minutes = [int(m) for m in re.findall(r"Reading time: about (\d+) min\. Run time: \d", flat)]
+    assert len(minutes) == len(chapter_notebooks()), minutes
+    assert len(set(minutes)) > 1 and max(minutes) < 120, minutes
