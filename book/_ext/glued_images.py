@@ -1,13 +1,12 @@
-"""Copy the images that ``{glue:any}`` pastes from another page.
+"""Write the images that ``{glue:any}`` pastes from another page.
 
-myst-nb writes an output's image to ``_build/jupyter_execute/<sha256 of its bytes>.png``
-when it renders the page that shows it, and Sphinx copies only the images it listed while
-reading pages. A figure pasted from another notebook (the short answer shows chapters'
-figures this way) is put in place later, when references are resolved: its file was never
-written unless its own chapter happened to show the same bytes, and it was never listed. For
-each such image this extension writes the file from the glue record myst-nb keeps beside the
-executed notebooks (``*.glue.json``, the same bytes, found by their hash) and lists it, after
-resolution and before the page is written (HTML and LaTeX alike).
+myst-nb pastes a figure glued in another notebook (the short answer shows chapters' figures
+this way) as an image node pointing straight into the output's image folder,
+``<outdir>/<imagedir>/<sha256 of the bytes>.png``, and writes no file there: the figure
+appears only if its own chapter happened to show the same bytes. This extension writes each
+such missing file from the glue records myst-nb keeps beside the executed notebooks
+(``*.glue.json``, the same bytes, found by their hash), once references are resolved and
+before the page is written, for the HTML and the LaTeX builders alike.
 """
 
 from __future__ import annotations
@@ -35,24 +34,21 @@ def _glued_images(folder: Path) -> dict[str, bytes]:
     return images
 
 
-def list_pasted_images(app, doctree: nodes.document, docname: str) -> None:
-    env = app.env
+def write_pasted_images(app, doctree: nodes.document, docname: str) -> None:
+    builder = app.builder
+    folder = Path(builder.outdir) / getattr(builder, "imagedir", "")
+    records = Path(app.env.mystnb_config.output_folder)
     for image in doctree.findall(nodes.image):
-        uri = image.get("uri", "")
-        if not uri or "://" in uri or uri.startswith("data:"):
+        name = Path(image.get("uri", "")).name
+        target = folder / name
+        if target.is_file() or not name or "://" in image.get("uri", ""):
             continue
-        relative, full = env.relfn2path(uri, docname)  # as Sphinx lists a page's own images
-        path = Path(full)
-        if not path.is_file():
-            raw = _glued_images(path.parent).get(path.stem)
-            if raw is None:
-                continue  # not a glued output: Sphinx reports the missing file itself
-            path.write_bytes(raw)
-        if relative not in env.images:
-            env.images.add_file(docname, relative)
-        image["uri"], image["candidates"] = relative, {"*": relative}
+        raw = _glued_images(records).get(Path(name).stem)
+        if raw is not None:  # a pasted glue output; any other missing file Sphinx reports
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(raw)
 
 
 def setup(app):
-    app.connect("doctree-resolved", list_pasted_images)
+    app.connect("doctree-resolved", write_pasted_images)
     return {"parallel_read_safe": True, "parallel_write_safe": False}
