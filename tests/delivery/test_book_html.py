@@ -71,6 +71,17 @@ def test_every_local_file_a_page_loads_exists(html_dir):
     assert not missing, "\n".join(missing[:20])
 
 
+def test_every_page_loads_mathjax_at_most_once(html_dir):
+    """Catches a second copy of MathJax on every page (two copies break each other: "Cannot
+    set property Package"): Jupyter Book loads every .js and .css it finds in the static
+    paths once a folder named _static exists beside the book, the vendored MathJax included."""
+    for page in html_dir.rglob("*.html"):
+        if "_static" in page.relative_to(html_dir).parts:
+            continue
+        copies = [u for u in _parse(page).loaded if "tex-chtml" in u]
+        assert len(copies) <= 1, f"{page.relative_to(html_dir)} loads MathJax {len(copies)} times"
+
+
 def test_math_and_widgets_are_served_locally(html_dir):
     """Every page with maths loads the vendored MathJax (and its fonts exist); every page
     with an explorer carries its frames inline. Catches: one page configured right and

@@ -298,7 +298,7 @@ def check_main_slider_across_its_range(page, fig, explorer, name: str) -> None:
 
 def _standalone(fragment: str, theme: str) -> str:
     """One explorer in a page with the book's explorer scripts and styles inlined."""
-    static, assets = BOOK / "_static", BOOK / "_assets"
+    static = assets = BOOK / "_assets"
     css = (static / "uPlot.min.css").read_text() + (assets / "explorer.css").read_text()
     scripts = "".join(
         f"<script>{(static / f).read_text()}</script>"

@@ -277,7 +277,7 @@ def test_chart_validates_its_data():
 
 def standalone_page(fragment: str, theme: str = "light") -> str:
     """An explorer's HTML in a page with the book's scripts and styles inlined."""
-    static, assets = STATIC / "_static", STATIC / "_assets"
+    static = assets = STATIC / "_assets"
     css = (static / "uPlot.min.css").read_text() + (assets / "explorer.css").read_text()
     js = "".join(
         f"<script>{(static / name).read_text()}</script>"

@@ -33,3 +33,22 @@ def test_train_takes_the_shrunk_number_of_steps(monkeypatch):
         model, task, 40, batch_size=8, eval_every=10, eval_batch=8, device="cpu", progress=False
     )
     assert history.steps == 10
+
+
+def test_workers_run_at_the_parents_scale_not_their_own(monkeypatch):
+    """A worker process keeps the environment it started with: a pool started under
+    RNNGRAD_SCALE=0.1 (an exercise) and reused after the switch is unset must train the full
+    number of steps. Catches the runner letting each worker read its own stale switch (the
+    suite once saw chapter 8's LSTM fail after the exercises' tests, trained a tenth as long)."""
+    import rnngrad
+    from rnngrad.training.runner import run
+    from rnngrad.training.spec import RunSpec
+
+    task = rnngrad.AddingProblem(5)
+    spec = RunSpec(cell="rnn", task=task, steps=20, seed=0, setting=5, model={"hidden_size": 4},
+                   train={"eval_every": 10, "eval_batch": 8})  # fmt: skip
+    monkeypatch.setenv("RNNGRAD_SCALE", "0.1")
+    short = [len(r.history.loss) for r in run([spec, spec], workers=2, progress=False)]
+    monkeypatch.delenv("RNNGRAD_SCALE")
+    full = [len(r.history.loss) for r in run([spec, spec], workers=2, progress=False)]
+    assert short == [2, 2] and full == [20, 20], (short, full)

@@ -13,6 +13,8 @@ studies (``rnngrad.experiments``) are read, not re-run, and need no switch; do n
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 VARIABLE = "RNNGRAD_SCALE"
 CLASS = 0.25  # the share ``RNNGRAD_SCALE=class`` keeps
@@ -39,3 +41,19 @@ def step_scale() -> float:
 def scaled_steps(steps: int) -> int:
     """``steps`` shrunk by the class-scale switch (at least 1)."""
     return max(1, round(steps * step_scale()))
+
+
+@contextmanager
+def scale_as(share: float) -> Iterator[None]:
+    """Run the block at ``share`` of the steps whatever this process's environment says: a
+    worker process keeps the environment it started with, so the parent hands its own share
+    to each run (a switch set in a notebook after the workers started still reaches them)."""
+    before = os.environ.get(VARIABLE)
+    os.environ[VARIABLE] = repr(float(share))
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[VARIABLE]
+        else:
+            os.environ[VARIABLE] = before

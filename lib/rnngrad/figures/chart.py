@@ -3,7 +3,7 @@
 An explorer's matplotlib figure (the kernel's live image, the PDF's still) is drawn from the
 same measured arrays as its *chart*, a plain description of the figure (panels of lines,
 reference rules, marks and bands, with axis labels, scales and limits) that the book's page
-draws with uPlot (``book/_static/rnngrad-explorer.js``). A chart holds no pixels: the page
+draws with uPlot (``book/_assets/rnngrad-explorer.js``). A chart holds no pixels: the page
 receives every slider position's chart as numbers (a few kB each) instead of a picture, so a
 slider can have dozens of positions at the cost of a measurement each.
 

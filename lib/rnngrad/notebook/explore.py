@@ -8,7 +8,7 @@ and the notebook front end (or the book's MIME priorities, per builder) picks on
 * ``application/vnd.jupyter.widget-view+json``: live ipywidgets sliders redrawing the
   matplotlib figure (JupyterLab, Notebook, Colab with its ipywidgets 7.7, Binder with 8);
 * ``text/html``: the chart's *data* at every slider position (the grid of all sliders), drawn
-  in the browser by uPlot and ``book/_static/rnngrad-explorer.js`` (the HTML book, no kernel);
+  in the browser by uPlot and ``book/_assets/rnngrad-explorer.js`` (the HTML book, no kernel);
 * ``image/png``: the matplotlib figure at the default values (the PDF).
 
 Why data and uPlot, not pictures. The book used to pre-render a matplotlib SVG per slider
@@ -48,7 +48,7 @@ STILL_DPI = 150  # the PDF's still and the live widget's image
 MIN_FONT_PT = 10  # no text in an explorer's still is smaller (before the page's scaling)
 FRAME_WIDTH_IN = 5.6  # stills are drawn this wide at most
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-SCRIPT = "rnngrad-explorer.js"  # book/_static: draws the charts (with uPlot.iife.min.js)
+SCRIPT = "rnngrad-explorer.js"  # book/_assets: draws the charts (with uPlot.iife.min.js)
 
 
 @dataclass(frozen=True)

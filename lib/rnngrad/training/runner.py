@@ -22,6 +22,7 @@ from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
 from ..core.device import pick_device, progress_enabled
+from ..core.scale import scale_as, step_scale
 from .spec import Run, RunSpec, execute, execute_remote, rebuild
 
 BACKENDS = ("auto", "serial", "processes", "dask", "ray")
@@ -105,10 +106,12 @@ def _runs(specs: list[RunSpec], backend: str, workers: int) -> Iterator[tuple[in
     # each run sets its own one thread (execute); loky also caps its workers' BLAS pools
     limits = {"inner_max_num_threads": 1} if engine == "loky" else {}
     with parallel_config(backend=engine, n_jobs=n_jobs, **limits):
-        tasks = (delayed(_indexed)(i, spec) for i, spec in enumerate(specs))
+        share = step_scale()  # the parent's class-scale switch, not the worker's stale copy
+        tasks = (delayed(_indexed)(i, spec, share) for i, spec in enumerate(specs))
         for i, weights, history in Parallel(return_as="generator_unordered")(tasks):
             yield i, Run(specs[i], rebuild(specs[i], weights), history)
 
 
-def _indexed(i: int, spec: RunSpec):
-    return (i, *execute_remote(spec))
+def _indexed(i: int, spec: RunSpec, share: float = 1.0):
+    with scale_as(share):
+        return (i, *execute_remote(spec))
