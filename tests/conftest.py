@@ -56,6 +56,24 @@ def need_module(name: str, why: str = ""):
         need(False, f"{name} cannot be imported ({error}){': ' + why if why else ''}")
 
 
+def adam_replay(model, task, steps: int, batch: int, lr: float) -> list[float]:
+    """rnngrad.train's loop written out, for a test to compare with: Adam at ``lr`` on
+    ``steps`` batches of ``batch`` drawn from a generator seeded 0 (the run's seed); the
+    losses, step by step. ``model`` is trained in place."""
+    import torch
+
+    opt, data, losses = torch.optim.Adam(model.parameters(), lr=lr), torch.Generator(), []
+    data.manual_seed(0)
+    for _ in range(steps):
+        x, y = task.sample(batch, data)
+        loss = task.loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
 def chapter_notebooks() -> list[Path]:
     return sorted((BOOK / "chapters").glob("*.ipynb"))
 

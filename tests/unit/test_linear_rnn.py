@@ -11,6 +11,7 @@ import sympy as sp
 import torch
 
 import rnngrad
+from conftest import adam_replay
 from rnngrad import derive, frames
 from rnngrad.cells.linear import LRU, gamma_log_init, impulse_response, lru_lambda, ring_init
 from rnngrad.core.scan import combine, linear_loop, linear_scan
@@ -252,15 +253,7 @@ def test_train_runs_an_lru_model():
     assert history.steps == 5 and math.isfinite(history.final_metric)
     replay = make_lru_model(task, 4, width=8, seed=0)
     start = {k: v.detach().clone() for k, v in replay.named_parameters()}
-    opt, data, losses = torch.optim.Adam(replay.parameters(), lr=2e-3), torch.Generator(), []
-    data.manual_seed(0)
-    for _ in range(5):
-        x, y = task.sample(8, data)
-        loss = task.loss(replay(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
+    losses = adam_replay(replay, task, 5, batch=8, lr=2e-3)
     assert history.loss == losses
     for (name, p), q in zip(model.named_parameters(), replay.parameters(), strict=True):
         assert torch.equal(p, q), name

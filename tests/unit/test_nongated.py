@@ -8,6 +8,7 @@ import sympy as sp
 import torch
 from torch import nn
 
+from conftest import adam_replay
 from rnngrad import probe, train
 from rnngrad.cells import unroll
 from rnngrad.cells.init import chrono_init_, memory_time
@@ -174,15 +175,7 @@ def test_every_variant_trains_in_the_shared_loop(cell):
     torch.manual_seed(0)
     replay = make_model(cell, task, hidden_size=8)
     start = [p.detach().clone() for p in replay.parameters()]
-    opt, data, losses = torch.optim.Adam(replay.parameters(), lr=2e-3), torch.Generator(), []
-    data.manual_seed(0)
-    for _ in range(3):
-        x, y = task.sample(8, data)
-        loss = task.loss(replay(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
+    losses = adam_replay(replay, task, 3, batch=8, lr=2e-3)
     assert history.loss == losses
     replay.eval()
     with torch.no_grad():

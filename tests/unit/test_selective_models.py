@@ -11,6 +11,7 @@ import sympy as sp
 import torch
 
 import rnngrad
+from conftest import adam_replay
 from rnngrad.cells import selective
 from rnngrad.core import recall as recall_tasks
 from rnngrad.core import scan
@@ -254,15 +255,7 @@ def test_training_lowers_the_loss_of_every_new_cell():
         )
         replay = rnngrad.make_model(cell, task, hidden_size=8, seed=0)
         start = [p.detach().clone() for p in replay.parameters()]
-        opt, data, losses = torch.optim.Adam(replay.parameters(), lr=1e-2), torch.Generator(), []
-        data.manual_seed(0)
-        for _ in range(10):
-            x, y = task.sample(64, data)
-            loss = task.loss(replay(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
+        losses = adam_replay(replay, task, 10, batch=64, lr=1e-2)
         assert history.loss == losses, cell
         for (name, p), q, p0 in zip(
             model.named_parameters(), replay.parameters(), start, strict=True

@@ -272,7 +272,26 @@ class SelectiveLayer(nn.Module):
         return out, out[:, -1].unsqueeze(0)
 
 
-class MinGRU(SelectiveLayer):
+class LinearSelective(SelectiveLayer):
+    """A selective layer that is linear in h: ``coefficients(x)`` gives (a, b), each (B, T, H),
+    and h_t = a_t * h_{t-1} + b_t is computed by the parallel scan or, with ``mode="loop"``,
+    step by step; ``unroll`` gives the states one step at a time for the probe."""
+
+    mode: str = "scan"
+
+    def coefficients(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        raise NotImplementedError
+
+    def sequence(self, x: Tensor) -> Tensor:
+        return _runner(self.mode)(*self.coefficients(x))
+
+    def unroll(self, x: Tensor) -> tuple[list[Tensor], Tensor]:
+        _check_x(x, self.input_size)
+        states = _unroll_linear(*self.coefficients(x))
+        return states, torch.stack(states, 1)
+
+
+class MinGRU(LinearSelective):
     r"""minGRU (Feng et al., 2024): :math:`z_t = \sigma(W_z x_t + b_z)`,
     :math:`h_t = (1 - z_t) \odot h_{t-1} + z_t \odot (W_h x_t + b_h)`."""
 
@@ -286,15 +305,6 @@ class MinGRU(SelectiveLayer):
     def coefficients(self, x: Tensor) -> tuple[Tensor, Tensor]:
         z, h = self.linear_z, self.linear_h
         return min_gru_coefficients(x, z.weight, h.weight, z.bias, h.bias)
-
-    def sequence(self, x: Tensor) -> Tensor:
-        run = linear_scan if self.mode == "scan" else linear_loop
-        return run(*self.coefficients(x))
-
-    def unroll(self, x: Tensor) -> tuple[list[Tensor], Tensor]:
-        _check_x(x, self.input_size)
-        states = _unroll_linear(*self.coefficients(x))
-        return states, torch.stack(states, 1)
 
 
 class MinLSTM(MinGRU):

@@ -17,8 +17,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..core.scan import linear_loop, linear_scan
-from .selective import SelectiveLayer, _check_x, _unroll_linear
+from .selective import LinearSelective, _runner
 
 
 def gate(pre: Tensor, allow_neg_eigval: bool) -> Tensor:
@@ -27,7 +26,7 @@ def gate(pre: Tensor, allow_neg_eigval: bool) -> Tensor:
     return 2 * a - 1 if allow_neg_eigval else a
 
 
-class DiagonalGate(SelectiveLayer):
+class DiagonalGate(LinearSelective):
     """The recurrence of the module's docstring, H = ``hidden_size`` units; the gate biases
     start spread over [1, 4] (gates between 0.73 and 0.98 in (0, 1), 0.46 and 0.96 in (-1, 1)),
     the rest U(-1/sqrt(input), 1/sqrt(input)) like nn.Linear."""
@@ -36,8 +35,7 @@ class DiagonalGate(SelectiveLayer):
         self, input_size: int, hidden_size: int, allow_neg_eigval: bool = False, mode: str = "scan"
     ):
         super().__init__(input_size, hidden_size)
-        if mode not in ("scan", "loop"):
-            raise ValueError(f"mode must be 'scan' or 'loop', got {mode!r}")
+        _runner(mode)  # checks the mode
         self.allow_neg_eigval, self.mode = bool(allow_neg_eigval), mode
         self.linear_a = nn.Linear(input_size, hidden_size)
         self.linear_b = nn.Linear(input_size, hidden_size)
@@ -47,12 +45,3 @@ class DiagonalGate(SelectiveLayer):
     def coefficients(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """(a, b), each (B, T, H): h_t = a_t * h_{t-1} + b_t."""
         return gate(self.linear_a(x), self.allow_neg_eigval), self.linear_b(x)
-
-    def sequence(self, x: Tensor) -> Tensor:
-        run = linear_scan if self.mode == "scan" else linear_loop
-        return run(*self.coefficients(x))
-
-    def unroll(self, x: Tensor) -> tuple[list[Tensor], Tensor]:
-        _check_x(x, self.input_size)
-        states = _unroll_linear(*self.coefficients(x))
-        return states, torch.stack(states, 1)
