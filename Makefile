@@ -93,6 +93,7 @@ SLICE ?= 0:
 experiments: setup
 	PYTHONHASHSEED=0 $(PY) scripts/experiments.py $(foreach s,$(STUDY),--study $(s)) --part $(PART) \
 	  --slice $(SLICE) $(if $(WORKERS),--workers $(WORKERS)) $(ARGS)
+	PYTHONHASHSEED=0 $(PY) scripts/experiments.py $(foreach s,$(STUDY),--study $(s)) --specimens
 
 # Mutation testing of one module against its own unit tests (mutmut; [tool.mutmut] in
 # pyproject.toml): make mutate MODULE=lib/rnngrad/training/verdict.py [TESTS=...] [JOBS=2].

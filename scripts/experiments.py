@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scheduler", default=None, help="a Dask scheduler's address")
     parser.add_argument("--status", action="store_true", help="report and run nothing")
     parser.add_argument(
+        "--specimens",
+        action="store_true",
+        help="only save the studies' specimens (runs kept whole for the chapters)",
+    )
+    parser.add_argument(
         "--prune-stale",
         action="store_true",
         help="before a study's main runs, remove its records that no spec declares any more "
@@ -63,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in names:
             study = experiments.STUDIES[name]
+            if args.specimens:
+                if study.specimens:
+                    lrs = experiments.choose_lrs(study, experiments.read(study.pilot_name))
+                    for line in experiments.specimens.make(study, lrs):
+                        print(f"{name} specimen: {line}")
+                continue
             if not args.status:
                 parts = ("pilot", "main") if args.part == "all" else (args.part,)
                 for part in parts:

@@ -13,6 +13,7 @@ from rnngrad import AddingProblem, experiments, make_model
 from rnngrad.experiments import archive, store
 from rnngrad.experiments.studies import Arm, Study, choose_lrs
 from rnngrad.models import Start
+from rnngrad.training.spec import execute
 
 
 def _tiny(**changes) -> Study:
@@ -301,3 +302,39 @@ def test_an_arms_steps_and_solved_count_are_read_at_its_own_setting():
     assert summary.solved(frame, "LSTM, b_f = 1", 4) == (6, 6)
     assert summary.steps_to_target(frame, "LSTM, default", 4) == "990 (900–1,100), 5/6"
     assert summary.steps_to_target(frame, "LSTM, b_f = 1", 4) == "108 (90–130), 6/6"
+
+
+def test_a_missing_archive_is_an_error_and_a_study_not_run_is_empty(tmp_path):
+    """Catches a library installed without its repository (Colab installing the package from
+    git) that shows every archived study as "not run yet": a missing archive must say so."""
+    assert experiments.read("never-run", tmp_path).empty
+    with pytest.raises(FileNotFoundError, match="RNNGRAD_RESULTS"):
+        experiments.read("adding", tmp_path / "absent")
+
+
+def test_a_specimen_is_the_archived_run_kept_whole(tmp_path):
+    """Catches: a specimen saved from another run than its record (wrong seed or rate), weights
+    or history lost on the way back, a cut-short specimen checked at the wrong step, and a
+    specimen made from a re-run that differs from its record."""
+    from rnngrad.experiments import specimens
+
+    labels = [arm.label for arm in _tiny().arms]
+    study = _tiny(specimens=((labels[1], 4, 1, None), (labels[0], 4, 0, 4)))
+    _run_all(study, tmp_path)
+    lrs = choose_lrs(study, experiments.read("tiny-lr", tmp_path))
+    assert all(line.endswith("saved") for line in specimens.make(study, lrs, tmp_path))
+    assert all(line.endswith("kept already") for line in specimens.make(study, lrs, tmp_path))
+    full, short = specimens.specs(study, lrs)
+    assert short.steps == 4 and full.seed == 1
+    model, history = specimens.kept(full, tmp_path)
+    again, fresh = execute(full)
+    x, _ = full.task.sample(3, torch.Generator().manual_seed(5))
+    assert torch.equal(model(x), again(x))
+    assert history.eval_metric == fresh.eval_metric and history.solved_at == fresh.solved_at
+    records = experiments.read("tiny", tmp_path)
+    record = records[records["spec_hash"].eq(store.spec_hash(full))].iloc[0]
+    assert specimens.agrees(history, record) is True
+    tampered = record.copy()
+    tampered["curve"] = record["curve"].replace(str(round(history.eval_metric[-1], 6)), "9.5")
+    assert specimens.agrees(history, tampered) is False
+    assert specimens.agrees(history, None) is None

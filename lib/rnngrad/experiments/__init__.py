@@ -6,6 +6,7 @@
 * ``archive``  run what is missing (resumable), status and staleness, the CI reproduction,
                provenance lines
 * ``power``    the verdict rule's power at a study's seed count, simulated
+* ``specimens`` a few archived runs kept whole (weights and history) for a chapter to probe
 * ``summary``  what a chapter shows: tables, comparisons with effect, interval and power,
                curves, the budget rule's check
 
@@ -16,7 +17,7 @@ May import: ``rnngrad.core``, ``rnngrad.cells``, ``rnngrad.models``, ``rnngrad.m
 ``rnngrad.training``.
 """
 
-from . import archive, power, store, studies, summary
+from . import archive, power, specimens, store, studies, summary
 from .archive import TOLERANCE, provenance, reproduce, run_study, specs, status, study_named
 from .power import detectable
 from .power import power as verdict_power
@@ -39,6 +40,7 @@ __all__ = [
     "run_study",
     "results_dir",
     "spec_hash",
+    "specimens",
     "specs",
     "status",
     "store",

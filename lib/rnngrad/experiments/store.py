@@ -142,8 +142,17 @@ def make_record(study: str, spec: RunSpec, model: nn.Module, history: History) -
 
 
 def read(study: str, directory: Path | None = None) -> pd.DataFrame:
-    """Every record of ``study`` (an empty frame with the archive's columns when none)."""
-    path = (directory or results_dir()) / f"{study}.csv"
+    """Every record of ``study`` (an empty frame with the archive's columns when the study has
+    not run yet). Raises ``FileNotFoundError`` when the archive itself is missing (a library
+    installed without its repository), rather than showing every study as not run."""
+    directory = directory or results_dir()
+    if not directory.is_dir():
+        raise FileNotFoundError(
+            f"the results archive is not at {directory}: the chapters read the studies archived in "
+            "the repository's results/. Install the library from a clone of the repository (as the "
+            "chapters' first cell does), or set RNNGRAD_RESULTS to that folder."
+        )
+    path = directory / f"{study}.csv"
     if not path.exists():
         return pd.DataFrame(columns=list(COLUMNS))
     frame = pd.read_csv(path, keep_default_na=True)

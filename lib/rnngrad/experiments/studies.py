@@ -70,6 +70,9 @@ class Study:
     pilot_budget: int = 2000
     # (arm index, setting, seed) of the runs CI re-runs to check the archive (cheap ones)
     reproduce: tuple[tuple[int, Hashable, int], ...] = ()
+    # (arm label, setting, seed, steps or None) of the runs kept whole for a chapter to probe
+    # (``specimens``: the trained weights, saved by ``make experiments``)
+    specimens: tuple[tuple[str, Hashable, int, int | None], ...] = ()
 
     @property
     def pilot_name(self) -> str:
@@ -218,7 +221,13 @@ ADDING = Study(
     train={**ADAM_TRAIN, "target": 0.01},
     pilot_setting=100,
     pilot_budget=4000,
-    reproduce=((4, 50, 0), (0, 50, 0), (6, 50, 0)),  # chapter 5 re-runs these three live
+    reproduce=((4, 50, 0), (0, 50, 0), (6, 50, 0)),
+    # chapter 5 probes these trained (the RNN, which never reaches the target, after 500 steps)
+    specimens=(
+        ("RNN, default", 50, 0, 500),
+        ("LSTM, b_f = 1", 50, 0, None),
+        ("GRU, b_z = 1", 50, 0, None),
+    ),
 )
 
 COPY = Study(

@@ -73,11 +73,15 @@ def setup(threads: int | None = None) -> torch.device:
 
 
 # Every chapter's first code cell, word for word (tests/delivery/test_repository.py checks it). It
-# installs the library only when it is missing (Colab, Binder), so nothing that a reader's
-# environment already has is upgraded under a running kernel.
+# installs the library only when it is missing (Colab), so nothing that a reader's environment
+# already has is upgraded under a running kernel. It clones the repository rather than
+# installing the package from git: the chapters read the archived studies in its ``results/``,
+# which a package does not carry (``experiments.results_dir`` finds them beside ``lib/``).
 SETUP_CELL = """\
-import importlib.util, subprocess, sys  # noqa: E401, I001
-if importlib.util.find_spec("rnngrad") is None:  # Colab, Binder: install the book's library
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "rnngrad @ git+{url}"], check=True)
+import importlib.util, os, subprocess, sys  # noqa: E401, I001
+if importlib.util.find_spec("rnngrad") is None:  # Colab: fetch the book's library and results
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "{url}", "gtt"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "gtt"], check=True)
+    sys.path.insert(0, os.path.abspath("gtt/lib"))  # a restarted kernel finds it installed
 import rnngrad  # noqa: E402, I001
 device = rnngrad.setup()  # device, threads and figure style; prints where the chapter runs"""
