@@ -80,9 +80,64 @@ def test_closing_brackets_measure_the_span_back_to_their_opener():
     the window's start, or pairs mismatched kinds."""
     text = "f(a[1], (b))x]("
     rows, pos, dist = closing_brackets(encode(text)[None])
-    pairs = sorted(zip(pos.tolist(), dist.tolist()))
+    pairs = sorted(zip(pos.tolist(), dist.tolist(), strict=True))
     # ']' at 5 closes '[' at 3; ')' at 10 closes '(' at 8; ')' at 11 closes '(' at 1
     assert pairs == [(5, 2), (10, 2), (11, 10)]
     assert rows.tolist() == [0, 0, 0]
     rows, pos, dist = closing_brackets(encode("(]")[None])
     assert len(pos) == 0
+
+
+def test_loss_by_span_averages_the_closers_own_loss():
+    """Catches a loss read at the opener's position (or the step before the closer) instead of
+    the closer's, and bins that drop their upper edge."""
+    import torch.nn.functional as F
+    from torch import nn
+
+    from rnngrad.measure.spans import loss_by_span
+
+    text = "f(a[1], (b))x]("
+    codes = encode(text)
+    x = F.one_hot(codes, OTHER + 1).float()[None]
+    y = codes[None]
+    logits = torch.randn(1, len(text), OTHER + 1, generator=torch.Generator().manual_seed(0))
+
+    class Fixed(nn.Module):
+        def forward(self, _):
+            return logits
+
+    nats = F.cross_entropy(logits[0], y[0], reduction="none")
+    bins = loss_by_span(Fixed(), x, y, edges=[1, 3, 11])
+    assert bins[0][:3] == (1, 2, 2) and math.isclose(
+        bins[0][3], float(nats[[5, 10]].mean()), rel_tol=1e-6
+    )
+    assert bins[1][:3] == (3, 10, 1) and math.isclose(bins[1][3], float(nats[11]), rel_tol=1e-6)
+
+
+def test_depth_and_the_unit_that_tracks_it():
+    """Catches a depth that goes negative at a window starting inside brackets, or that counts
+    a closer before the opener it closes; and a correlation that is not scale-free."""
+    from torch import nn
+
+    from rnngrad.measure.spans import depth, depth_units
+
+    assert depth(encode("a)(b[c]))")[None]).tolist() == [[0, 0, 1, 1, 2, 2, 1, 0, 0]]
+    codes = encode("(a(b)c)d((e))")[None]
+    tracked = depth(codes).double()
+
+    class Tracker(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = lambda x: (
+                torch.stack([3 * tracked, -tracked, torch.ones_like(tracked)], -1),
+                None,
+            )
+
+    corr = depth_units(Tracker(), _one_hot(codes))
+    assert torch.allclose(corr, torch.tensor([1.0, -1.0, 0.0], dtype=corr.dtype), atol=1e-9)
+
+
+def _one_hot(codes):
+    import torch.nn.functional as F
+
+    return F.one_hot(codes, OTHER + 1).float()

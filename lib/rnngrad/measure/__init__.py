@@ -10,6 +10,7 @@
 * ``growing``    the growing sequence's exploding gradient
 * ``memory``     the curse of memory, simulated
 * ``matrix``     the matrix memories' gradient through time, from their state Jacobians
+* ``spans``      a character model on real source: loss by bracket span, units that track depth
 * ``timing``     scan against loop, timed in one run
 
 May import: ``rnngrad.core``, ``rnngrad.cells``, ``rnngrad.models``.
@@ -26,6 +27,7 @@ from . import (
     memory,
     probe,
     reach,
+    spans,
     timing,
 )
 from .probe import Trace, rnn_jacobian_norms
@@ -43,5 +45,6 @@ __all__ = [
     "probe",
     "reach",
     "rnn_jacobian_norms",
+    "spans",
     "timing",
 ]
