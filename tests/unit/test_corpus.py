@@ -141,3 +141,25 @@ def _one_hot(codes):
     import torch.nn.functional as F
 
     return F.one_hot(codes, OTHER + 1).float()
+
+
+def test_last_step_reach_is_the_gradient_of_the_last_loss_only():
+    """Catches a reach taken from the mean loss over every step (each input then gets its own
+    step's gradient, and nothing decays), or normalised by the first input instead of the last."""
+    import torch.nn.functional as F
+    from torch import nn
+
+    from rnngrad.measure.spans import last_step_reach
+
+    class Decay(nn.Module):  # output at t: sum over s <= t of 0.5^(t - s) x_s, on every logit
+        def forward(self, x):
+            weights = torch.tensor([0.5 ** (x.shape[1] - 1 - s) for s in range(x.shape[1])])
+            cum = torch.cumsum(x * weights[None, :, None], dim=1) / weights[None, :, None]
+            return cum[..., :1].expand(*x.shape[:2], 3) * torch.tensor([1.0, -1.0, 0.0])
+
+    codes = torch.tensor([[0, 1, 2, 1, 0]])
+    x = F.one_hot(codes, 3).float()
+    reach = last_step_reach(Decay(), x, codes)
+    assert reach[-1] == 1 and torch.allclose(
+        reach, torch.tensor([0.5**4, 0.5**3, 0.25, 0.5, 1.0], dtype=reach.dtype)
+    )

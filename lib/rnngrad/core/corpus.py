@@ -95,13 +95,16 @@ class SourceCode(Task):
         train, held, self.corpus_id = _corpus(self.root)
         if len(held) <= self.T + 1 or len(train) <= self.T + 1:
             raise ValueError(f"the corpus is too short for windows of {self.T} characters")
-        counts = torch.bincount(train, minlength=VOCAB).double() + 1.0  # add-one: no log 0
-        log_p = (counts / counts.sum()).log()
-        self.baseline = float(-log_p[held].mean())
+        self.baseline = float(-self.unigram_log_probs()[held].mean())
 
     @property
     def length(self) -> int:
         return self.T
+
+    def unigram_log_probs(self) -> Tensor:
+        """Log-frequencies of the training text's characters (add-one: none is impossible)."""
+        counts = torch.bincount(_corpus(self.root)[0], minlength=VOCAB).double() + 1.0
+        return (counts / counts.sum()).log()
 
     def _windows(self, codes: Tensor, batch: int, generator) -> tuple[Tensor, Tensor]:
         starts = torch.randint(0, len(codes) - self.T - 1, (batch,), generator=generator)

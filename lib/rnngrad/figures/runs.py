@@ -243,3 +243,36 @@ def gates_over_time_figure(
     if title:
         fig.suptitle(title)
     return fig
+
+
+def span_loss_figure(
+    spans: dict[str, list[tuple[int, int, int, float]]],
+    blind: list[tuple[int, int, int, float]],
+    title: str = "",
+) -> Figure:
+    """A character model's loss on closing brackets against the span back to their opener
+    (``measure.spans.loss_by_span`` bins, one line per cell in the book's colours), with the
+    loss of the model that ignores the past on the same characters, dashed."""
+    fig, (ax,) = new_figure(6.0, 3.4)
+    ticks = [f"{lo}-{hi}" for lo, hi, _, _ in blind]
+    where = np.arange(len(ticks))
+    if blind:
+        ax.plot(where, [b[3] for b in blind], "k--", lw=1.5, label="ignores the past")
+    for cell, bins in spans.items():
+        ax.plot(
+            where,
+            [b[3] for b in bins],
+            "o-",
+            color=COLORS[cell],
+            lw=2.2,
+            label=cell.upper() if cell != "rnn" else "tanh RNN",
+        )
+    ax.set_xticks(where, [f"{t}\n({b[2]:,})" for t, b in zip(ticks, blind, strict=True)])
+    ax.set_xlabel("span back to the opening bracket, characters (closers in the bin)")
+    ax.set_ylabel("cross-entropy on the closer, nats")
+    ax.set_ylim(bottom=0)
+    if spans or blind:
+        ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
+    return fig

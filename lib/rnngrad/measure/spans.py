@@ -61,3 +61,25 @@ def depth_units(model: nn.Module, x: Tensor) -> Tensor:
     h, d = h - h.mean(0), d - d.mean(0)
     scale = (h.norm(dim=0) * d.norm()).clamp(min=1e-12)
     return (h * d).sum(0) / scale
+
+
+def last_step_reach(model: nn.Module, x: Tensor, y: Tensor) -> Tensor:
+    """How much of the last character's loss reaches each input: ``||dL_T/dx_t||`` summed over
+    the windows, divided by its value at ``t = T`` (the last input), for ``t = 1 .. T``."""
+    x = x.detach().clone().requires_grad_(True)
+    logits = model(x)
+    F.cross_entropy(logits[:, -1], y[:, -1], reduction="sum").backward()
+    norms = x.grad.double().norm(dim=(0, 2))
+    return norms / norms[-1]
+
+
+class Unigram(nn.Module):
+    """The model that ignores every earlier character: the training text's character
+    frequencies (add-one), the same at every step; its loss is the task's baseline."""
+
+    def __init__(self, task) -> None:
+        super().__init__()
+        self.log_p = task.unigram_log_probs()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.log_p.float().expand(*x.shape[:2], -1)
