@@ -81,7 +81,7 @@ def memory_reach_figure(reach: dict) -> Figure:
         outside = curves["outside"].clip(min=1e-300)
         ax.semilogy(n, outside, color=color, lw=1.2, ls="--", zorder=3, **marks)
     ax.set(xlabel="steps back $n$", ylabel=r"$\|\partial S_T / \partial S_{T-n}\|$", ylim=(1e-8, 3))
-    ax.legend(fontsize=9, loc="lower left", title="solid: inside the keys' span; dashed: outside",
+    ax.legend(fontsize=9, loc="lower left", title="solid: inside the keys' span; dashed: outside (dots: DeltaNet's)",
               title_fontsize=9)  # fmt: skip
     plain_log_ticks(ax)
     return fig
