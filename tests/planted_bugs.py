@@ -224,6 +224,20 @@ PLANTS: dict[int, Plant] = {
         "**{}",
         ("tests/unit/test_explore.py::test_live_widget_redraws_on_change",),
     ),
+    26: Plant(
+        "the delta rule's state Jacobian with its Kronecker product in the wrong order (I kron A^T)",
+        "cells/delta.py",
+        "    return torch.kron(\n"
+        "        A.transpose(-1, -2).contiguous(), torch.eye(d_v, dtype=k.dtype, device=k.device)\n"
+        "    )",
+        "    return torch.kron(\n"
+        "        torch.eye(d_v, dtype=k.dtype, device=k.device), A.transpose(-1, -2).contiguous()\n"
+        "    )",
+        (
+            "tests/unit/test_matrix_cells.py::"
+            "test_delta_state_jacobian_matches_autograd_one_step_and_over_many",
+        ),
+    ),
 }
 
 

@@ -1041,9 +1041,15 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         "17",
-        ("ch17_diag_neg_256", "ch17_diag_pos_256", "ch17_scan_errors"),
-        "the parity scan makes no error; the wider range keeps less at the start",
-        lambda v: v["ch17_scan_errors"] == 0 and v["ch17_diag_neg_256"] <= v["ch17_diag_pos_256"],
+        ("ch17_scan_errors",),
+        "a factor of -1 tracks the parity: the one-unit scan made no error",
+        lambda v: v["ch17_scan_errors"] == 0,
+    ),
+    Claim(
+        "17",
+        ("ch17_diag_pos_256", "ch17_diag_shared_256"),
+        "on the same weights the signed diagonal gate keeps less at the start",
+        lambda v: v["ch17_diag_shared_256"] < v["ch17_diag_pos_256"],
     ),
     Claim(
         "18",
@@ -1094,12 +1100,19 @@ CLAIMS: list[Claim] = [
     Claim(
         "18",
         (
-            "17_eigenvalue_range.ipynb::ch17_diag_neg_256",
             "17_eigenvalue_range.ipynb::ch17_diag_pos_256",
+            "17_eigenvalue_range.ipynb::ch17_diag_same_256",
+            "17_eigenvalue_range.ipynb::ch17_diag_shared_256",
             "17_eigenvalue_range.ipynb::ch17_scan_errors",
         ),
-        "the parity scan makes no error; the wider range keeps less at the start",
-        lambda v: v["ch17_scan_errors"] == 0 and v["ch17_diag_neg_256"] <= v["ch17_diag_pos_256"],
+        "the parity scan makes no error; on the same weights the signed gate keeps less at the "
+        "start, from the same start the same (so the start sets it, not the range)",
+        lambda v: (
+            v["ch17_scan_errors"] == 0
+            and v["ch17_diag_shared_256"] < v["ch17_diag_pos_256"]
+            and abs(v["ch17_diag_same_256"] - v["ch17_diag_pos_256"])
+            <= 0.05 * v["ch17_diag_pos_256"]
+        ),
     ),
     # -- chapters 16 and 17 --
     Claim(
@@ -1123,13 +1136,82 @@ CLAIMS: list[Claim] = [
         ),
     ),
     Claim(
-        "17",
-        ("ch17_diag_pos_16", "ch17_diag_neg_16", "ch17_diag_pos_256", "ch17_diag_neg_256"),
-        "the gates in [-1, 1] keep less of the gradient at the start than those in [0, 1]",
+        "16",
+        ("ch16_la_draws", "ch16_la_growth", "ch16_la_growth_low", "ch16_la_growth_high"),
+        "the state grows like sqrt(t): the median 1,000/10 ratio near sqrt(100) = 10, inside the "
+        "middle 80 % of draws",
         holds=lambda v: (
-            v["ch17_diag_neg_16"] < v["ch17_diag_pos_16"]
-            and v["ch17_diag_neg_256"] < v["ch17_diag_pos_256"]
+            5 < v["ch16_la_growth"] < 20 and v["ch16_la_growth_low"] < 10 < v["ch16_la_growth_high"]
         ),
+    ),
+    Claim(
+        "16",
+        ("ch16_la_first_weight",),
+        "the first write's weight in o_1000 is close to 1/t = 1e-3",
+        holds=lambda v: 0.5e-3 < v["ch16_la_first_weight"] < 2e-3,
+    ),
+    Claim(
+        "16",
+        ("ch16_delta_steps", "ch16_full_span_kept"),
+        "keys that span every direction leave DeltaNet's product almost nothing in any direction",
+        holds=lambda v: v["ch16_full_span_kept"] < 1e-3,
+    ),
+    Claim(
+        "16",
+        ("ch16_ex4_unit", "ch16_ex4_long"),
+        "a unit key with beta = 1 erases (0); a key of length 1.5 grows the gradient as 1.25^20",
+        holds=lambda v: v["ch16_ex4_unit"] < 1e-12 and abs(v["ch16_ex4_long"] - 1.25**20) < 0.1,
+    ),
+    Claim(
+        "17",
+        ("ch17_diag_pos_16", "ch17_diag_shared_16", "ch17_diag_pos_256", "ch17_diag_shared_256"),
+        "on the same weights the signed diagonal gate starts with shorter memories: it keeps less "
+        "over 16 and over 256 steps",
+        holds=lambda v: (
+            v["ch17_diag_shared_16"] < v["ch17_diag_pos_16"]
+            and v["ch17_diag_shared_256"] < v["ch17_diag_pos_256"]
+        ),
+    ),
+    Claim(
+        "17",
+        (
+            "ch17_beta_low",
+            "ch17_beta_high",
+            "ch17_dn_pos_small_16",
+            "ch17_dn_shared_small_16",
+            "ch17_dn_pos_large_16",
+            "ch17_dn_shared_large_16",
+        ),
+        "beta starts above 2/3, so the doubled beta keeps more along the weakest direction on the "
+        "keys' plane, while the strongest direction keeps less",
+        holds=lambda v: (
+            v["ch17_beta_low"] > 2 / 3
+            and v["ch17_dn_shared_small_16"] > v["ch17_dn_pos_small_16"]
+            and v["ch17_dn_shared_large_16"] < v["ch17_dn_pos_large_16"]
+        ),
+    ),
+    Claim(
+        "17",
+        ("ch17_same_gap", "ch17_diag_same_256"),
+        "from the same start the signed arms' gates equal the [0, 1] arms' to rounding, and the "
+        "median unit keeps what the [0, 1] unit keeps",
+        holds=lambda v: (
+            v["ch17_same_gap"] < 1e-5
+            and abs(v["ch17_diag_same_256"] - v["ch17_diag_pos_256"])
+            <= 0.05 * v["ch17_diag_pos_256"]
+        ),
+    ),
+    Claim(
+        "17",
+        ("ch17_train_length", "ch17_test_length", "ch17_length_ratio"),
+        "the test length is the stated multiple of the training length",
+        holds=lambda v: v["ch17_length_ratio"] == v["ch17_test_length"] / v["ch17_train_length"],
+    ),
+    Claim(
+        "17",
+        ("ch17_majority", "ch17_chance"),
+        "the last-symbol rule beats always answering 0, so it is the chance level",
+        holds=lambda v: v["ch17_chance"] > v["ch17_majority"],
     ),
 ]
 

@@ -346,6 +346,54 @@ def test_memory_reach_keeps_delta_rules_complement_and_one_unit_parity_is_exact(
     np.testing.assert_allclose(fading["gradient"], 0.5**ones_after)
 
 
+def test_key_plane_factors_are_exact_below_float64s_floor():
+    """Catches: singular values read off a product multiplied out in float64 (or float32), which
+    stop near 1e-16 (1e-8) of the directions that keep 1, presented as the product's; a product
+    taken in the wrong order; a smallest value that is not |det| / largest. Two unit keys in
+    R^5 written over 300 steps with beta near 1: the exact values (400-digit arithmetic) lie far
+    below float64's floor, and key_plane_factors matches them; over 4 steps, where float64 is
+    still exact, it matches float64's svdvals of the whole product."""
+    import mpmath
+
+    from rnngrad.measure import matrix as measures
+
+    g = torch.Generator().manual_seed(7)
+    pair = F.normalize(torch.randn(2, 5, generator=g, dtype=F64), dim=-1)
+    which = torch.randint(0, 2, (300,), generator=g)
+    k, beta = pair[which], 0.9 + 0.05 * torch.rand(300, generator=g, dtype=F64)
+    got = measures.key_plane_factors(k, beta, steps=(4, 300))
+    full = torch.eye(5, dtype=F64)
+    for t in range(296, 300):
+        full = full @ delta.transition(k[t], beta[t])
+    s = torch.linalg.svdvals(full)
+    assert got[4]["rank"] == 2
+    assert math.isclose(got[4]["largest"], float(s[3]), rel_tol=1e-9)
+    assert math.isclose(got[4]["smallest"], float(s[4]), rel_tol=1e-9)
+    with mpmath.workdps(400):  # enough digits to resolve values far below 1e-100 next to 1
+        P = mpmath.eye(5)
+        for t in range(300):
+            kk = mpmath.matrix([float(x) for x in k[t]])
+            P = P * (mpmath.eye(5) - mpmath.mpf(float(beta[t])) * (kk * kk.T))
+        exact = [float(v) for v in sorted(mpmath.svd_r(P, compute_uv=False))[:2]]
+    assert exact[0] < 1e-100 and got[300]["float64"] > 1e-30  # float64 cannot see it
+    assert math.isclose(got[300]["smallest"], exact[0], rel_tol=1e-6)
+    assert math.isclose(got[300]["largest"], exact[1], rel_tol=1e-6)
+
+
+def test_gate_factors_are_the_median_product_without_underflow():
+    """Catches: the product over the first n steps instead of the last n, a mean in place of the
+    median, and a product that underflows to 0 in float32 (0.5^200 = 6e-61)."""
+    from rnngrad.measure import matrix as measures
+
+    a = torch.full((3, 200, 2), 0.9, dtype=torch.float32)
+    a[:, -16:, 0] = -0.5  # the last 16 steps of unit 0: |a| = 0.5
+    a[0] = 0.5
+    got = measures.gate_factors(a, steps=(16, 200))
+    assert math.isclose(got[16], 0.5**16, rel_tol=1e-5)  # median of four 0.5^16 and two 0.9^16
+    assert math.isclose(got[200], 0.9**184 * 0.5**16, rel_tol=1e-4)
+    assert measures.gate_factors(torch.full((1, 200, 1), 0.5), steps=(200,))[200] > 0
+
+
 @pytest.mark.parametrize("cell", [*MATRIX, "diagonal_gate"])
 def test_float32_training_gradients_match_float64(cell):
     """Catches: a layer whose state grows without bound over 200 steps, so float32 and float64

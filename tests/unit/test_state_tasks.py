@@ -54,15 +54,19 @@ def test_held_out_sequences_are_the_test_length_and_only_the_last_step_scores():
 
 
 def test_toggle_reset_chance_is_the_last_symbol_predictor():
-    """Catches: a chance level that forgets the reset (1/2) or counts it twice. Simulated: the
-    best predictor from the last symbol alone (0 after a reset, else either) scores the
-    derived chance within sampling error."""
+    """Catches: a chance level that forgets the reset (1/2), counts it twice, or takes the
+    majority class (always 0) for the best rule that reads the last symbol. Simulated: always 0
+    scores ``majority``; 0 after a reset or a keep and 1 after a toggle scores ``chance``,
+    each within sampling error, and the second is the better."""
     task = ToggleResetTask(test_length=64, reset_rate=0.25)
     x, y = task.held_out(40_000, _gen(2))
     last = x[:, -1].argmax(-1)
-    guess = torch.where(last == RESET, 0, torch.randint(0, 2, last.shape, generator=_gen(3)))
+    always_zero = float((y[:, -1] == 0).float().mean())
+    guess = torch.where(last == TOGGLE, 1, 0)
     accuracy = float((guess == y[:, -1]).float().mean())
+    assert abs(always_zero - task.majority) < 4 * math.sqrt(0.25 / 40_000)
     assert abs(accuracy - task.chance) < 4 * math.sqrt(0.25 / 40_000)
+    assert task.chance > task.majority
 
 
 def test_mqar_labels_are_the_values_of_the_queried_keys_and_chance_holds():
@@ -117,6 +121,40 @@ def test_eigenvalue_start_sets_the_range_and_names_the_arm():
             assert model.rnn.allow_neg_eigval is allowed
     with pytest.raises(ValueError, match="0 or -1"):
         Start("eigenvalues", 0.5)
+
+
+@pytest.mark.parametrize("cell", ["diagonal_gate", "deltanet", "gated_deltanet"])
+def test_matched_start_widens_the_range_from_the_same_transitions(cell):
+    """Catches: a signed arm that starts from other transitions than its [0, 1] arm (the shared
+    bias: 2 sigma - 1 < sigma for the gate, 2 sigma > sigma for beta), so that the range is not
+    the one difference; a matched start that leaves the range at [0, 1]; one that moves any
+    other weight. On the zero input and on every one-hot input, the gates (DeltaNet's beta)
+    equal the [0, 1] model's of the same seed; the shared-bias start does not."""
+    task = make_automaton("toggle_reset")
+    inputs = torch.cat([torch.zeros(1, task.symbols), torch.eye(task.symbols)]).unsqueeze(0)
+
+    def gates(start):
+        model = rnngrad.make_model(cell, task, hidden_size=6, seed=3)
+        if start is not None:
+            start(model, "toggle_reset", 3)
+        with torch.no_grad():
+            if cell == "diagonal_gate":
+                return model, model.rnn.coefficients(inputs)[0]
+            return model, model.rnn.memory(inputs)[3]
+
+    base, positive = gates(Start("eigenvalues", 0.0))
+    matched_model, matched = gates(Start("matched_eigenvalues", -1.0))
+    _, shared = gates(Start("eigenvalues", -1.0))
+    assert matched_model.rnn.allow_neg_eigval
+    torch.testing.assert_close(matched, positive, atol=1e-6, rtol=0)
+    assert (shared - positive).abs().max() > 0.05
+    layer = "linear_a" if cell == "diagonal_gate" else "beta"
+    changed = {
+        k for k, v in matched_model.state_dict().items() if not torch.equal(v, base.state_dict()[k])
+    }
+    assert changed <= {f"rnn.{layer}.weight", f"rnn.{layer}.bias"}
+    with pytest.raises(ValueError, match="widens to -1"):
+        Start("matched_eigenvalues", 0.0)
 
 
 @pytest.mark.parametrize("name", ["state-tracking", "mqar"])

@@ -69,6 +69,10 @@ def test_table_is_markdown_and_checks_its_rows():
     assert md.splitlines() == ["| n | name |", "|---|---|", "| 1 | a |", "| 2 | b |"]
     with pytest.raises(ValueError, match="expected 2"):
         table([[1]], ["n", "name"])
+    # a | inside a cell or a header (|loop - parallel|) is escaped, so the row keeps its cells
+    md = table([["|a - b|", 1]], ["|x - y| over T", "n"]).data
+    assert md.splitlines()[0] == "| \\|x - y\\| over T | n |"
+    assert md.splitlines()[2] == "| \\|a - b\\| | 1 |"
 
 
 def test_sweep_figures_draw_every_run():

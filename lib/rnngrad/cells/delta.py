@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .selective import SelectiveLayer, _check_x
+from .signed import match_start_
 
 
 def delta_step(
@@ -124,6 +125,12 @@ def delta_chunked(
     return torch.cat(outs, 1), S
 
 
+def same_doubled_beta(pre: Tensor) -> Tensor:
+    """The pre-activation p' whose doubled beta equals the plain beta of ``pre``:
+    2 sigma(p') = sigma(p), i.e. p' = -log(1 + 2 e^{-p}) = -softplus(log 2 - p)."""
+    return -F.softplus(math.log(2.0) - pre)
+
+
 def transition(k: Tensor, beta: float | Tensor, alpha: float | Tensor = 1.0) -> Tensor:
     r"""The key-side factor of the state Jacobian, :math:`A_t = \alpha_t (I - \beta_t k_t
     k_t^\top)` (d_k x d_k): :math:`S_t = S_{t-1} A_t + \ldots` For k: (..., d_k)."""
@@ -174,6 +181,16 @@ class DeltaNet(SelectiveLayer):
             dt = torch.exp(torch.rand(1) * (math.log(0.1) - math.log(1e-3)) + math.log(1e-3))
             with torch.no_grad():
                 self.alpha.bias.copy_(dt + torch.log(-torch.expm1(-dt)))
+
+    def widen_(self, same_start: bool = True) -> None:
+        """Switch to beta in (0, 2); with ``same_start`` the beta layer is rewritten
+        (``rnngrad.cells.signed.match_start_``) so that every beta on a one-hot input keeps its
+        value, and with it the eigenvalue 1 - beta along the key (``same_doubled_beta``)."""
+        if self.allow_neg_eigval:
+            raise ValueError("the range is already beta in (0, 2)")
+        self.allow_neg_eigval = True
+        if same_start:
+            match_start_(self.beta, same_doubled_beta)
 
     def memory(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor | None]:
         """(q, k, v, beta, log alpha or None), each (B, T, ...)."""

@@ -75,7 +75,8 @@ class StateTrackingTask(ClassificationTask):
 class ParityTask(StateTrackingTask):
     """Running parity of a bit string: the label after step t is x_1 + ... + x_t mod 2.
     Bits are fair coins. Chance, derived: the last parity is a fair coin independent of any
-    proper subset of the bits, so a model that misses any bit scores 1/2 (``chance``)."""
+    proper subset of the bits, so a model that misses any bit scores 1/2 (``chance``, and
+    ``majority``, what always answering one state scores)."""
 
     train_length: int = 16
     test_length: int = 256
@@ -84,7 +85,7 @@ class ParityTask(StateTrackingTask):
         self.symbols = 2
         self._check()
         self.name = f"parity (train {self.train_length}, test {self.test_length})"
-        self.baseline, self.chance = math.log(2), 0.5
+        self.baseline, self.chance, self.majority = math.log(2), 0.5, 0.5
 
     def draw(self, batch, length, generator=None):
         return torch.randint(0, 2, (batch, length), generator=generator)
@@ -102,12 +103,17 @@ class ToggleResetTask(StateTrackingTask):
     *reset* sets it to 0 (parity with a reset). Each step is a reset with probability
     ``reset_rate`` and a toggle or a keep with equal probability otherwise.
 
-    Chance, derived: a model that sees only the last symbol knows the state after a reset
-    (probability ``reset_rate``) and guesses a fair coin otherwise (the toggles since the last
-    reset are then an odd number half the time, given that there was at least one step): accuracy
-    ``reset_rate + (1 - reset_rate) / 2`` (``chance``). The state after the last step depends
-    on the steps back to the last reset, on average about 1 / reset_rate of them (32 by default):
-    twice the training length."""
+    Two trivial rules, derived for a sequence long enough to have forgotten its start (r =
+    ``reset_rate``). The state is 0 with the stationary probability
+    ``majority`` = r + (1 - r) / 2 (a reset sets it, and a toggle or a keep moves it from a
+    state that is 0 with that probability), so always answering 0 scores ``majority``. A model
+    that sees the last symbol does a little better: after a reset it knows the state; after a
+    toggle the state is 1 with probability ``majority`` and after a keep 0 with that
+    probability, so answering 1 after a toggle and 0 otherwise scores
+    ``chance`` = r + (1 - r) ``majority``, the better of the two and the task's chance level
+    (53.1 % at r = 1/32, against 51.6 % for always 0). The state after the last step depends on
+    the steps back to the last reset, on average about 1 / r of them (32 by default): twice the
+    training length."""
 
     train_length: int = 16
     test_length: int = 256
@@ -120,7 +126,9 @@ class ToggleResetTask(StateTrackingTask):
         self._check()
         self.name = f"toggle-reset (train {self.train_length}, test {self.test_length})"
         self.baseline = math.log(2)
-        self.chance = self.reset_rate + (1 - self.reset_rate) / 2
+        r = self.reset_rate
+        self.majority = r + (1 - r) / 2
+        self.chance = r + (1 - r) * self.majority
 
     def draw(self, batch, length, generator=None):
         u = torch.rand(batch, length, generator=generator)

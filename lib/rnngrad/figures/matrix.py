@@ -68,15 +68,20 @@ def reflection_chart(reach: dict, beta: float, angle_deg: float) -> Chart:
 
 def memory_reach_figure(reach: dict) -> Figure:
     """The gradient's norm n steps back through each matrix memory, inside the keys' subspace
-    (solid) and outside it (dashed). ``reach`` from ``rnngrad.measure.matrix.memory_reach``."""
+    (solid) and outside it (dashed). The delta rule's outside curve is also marked with dots,
+    since at exactly 1 it lies on linear attention's lines. ``reach`` from
+    ``rnngrad.measure.matrix.memory_reach``."""
     fig, (ax,) = new_figure(width=6.4, height=3.6)
     for name, curves in reach.items():
         color = MEMORY_COLORS.get(name, COLORS["bound"])
         n = np.arange(len(curves["inside"]))
         ax.semilogy(n, curves["inside"].clip(min=1e-300), color=color, lw=2, label=name)
-        ax.semilogy(n, curves["outside"].clip(min=1e-300), color=color, lw=1.2, ls="--")
+        dots = name == "DeltaNet"
+        marks = {"marker": "o", "ms": 4, "markevery": max(1, len(n) // 10)} if dots else {}
+        outside = curves["outside"].clip(min=1e-300)
+        ax.semilogy(n, outside, color=color, lw=1.2, ls="--", zorder=3, **marks)
     ax.set(xlabel="steps back $n$", ylabel=r"$\|\partial S_T / \partial S_{T-n}\|$", ylim=(1e-8, 3))
-    ax.legend(fontsize=9, loc="lower left", title="solid: inside the keys' span; dashed: outside",
+    ax.legend(fontsize=9, loc="lower left", title="solid: inside the keys' span; dashed: outside (dots: DeltaNet's)",
               title_fontsize=9)  # fmt: skip
     plain_log_ticks(ax)
     return fig

@@ -106,3 +106,61 @@ def one_unit_parity(toggle: float, keep: float = 1.0, steps: int = 64, seed: int
         "correct": float(((states > 0.5) == (parity == 1)).mean()),
         "gradient": after,
     }
+
+
+# -- chapter 17: what the two eigenvalue ranges keep at initialisation --------------------------
+
+
+def gate_factors(a: torch.Tensor, steps: tuple[int, ...] = (16, 256)) -> dict[int, float]:
+    """A diagonal recurrence's gates ``a`` (B, T, H): for each n in ``steps``, the median over
+    sequences and units of |a_{T-n+1} ... a_T|, the factor the gradient keeps across the last n
+    steps (summed in the log domain in float64, so no product underflows)."""
+    log_a = a.detach().to(torch.float64).abs().log()
+    return {n: float(log_a[:, -n:].sum(1).median().exp()) for n in steps}
+
+
+def key_plane_factors(
+    k: torch.Tensor, beta: torch.Tensor, steps: tuple[int, ...] = (16, 256)
+) -> dict[int, dict[str, float]]:
+    """DeltaNet's key-side transitions I - beta_t k_t k_t^T on one sequence (unit keys ``k``
+    (T, d), ``beta`` (T,)): for each n in ``steps``, the product of the last n of them (the
+    gradient from S_T back to S_{T-n}) on the span of the keys written, where all its
+    shrinking happens (every direction orthogonal to the keys keeps exactly 1).
+
+    Returns per n: ``rank`` (the span's dimension, at most 2 here), the ``largest`` and
+    ``smallest`` singular value on the span, and ``float64``, the smallest singular value of
+    the whole d x d product multiplied out in float64, as a direct computation finds it.
+    ``largest`` and ``smallest`` do not underflow: the product is taken in the span's own
+    coordinates and renormalised at every step (its scale kept as a logarithm), and on the span
+    each transition has eigenvalues 1 and 1 - beta_t, so the product's determinant is
+    prod (1 - beta_t) and the smallest singular value |det| / largest, summed in the log
+    domain. ``float64`` cannot resolve less than about 1e-16 of the product's largest singular
+    value, which is 1 (the directions the keys leave alone)."""
+    k, beta = k.detach().to(torch.float64), beta.detach().to(torch.float64)
+    if k.dim() != 2 or beta.shape != k.shape[:1]:
+        raise ValueError(f"need k (T, d) and beta (T,), got {tuple(k.shape)}, {tuple(beta.shape)}")
+    out = {}
+    for n in steps:
+        ks, bs = k[-n:], beta[-n:]
+        _, s, vh = torch.linalg.svd(ks, full_matrices=False)
+        rank = int((s > 1e-9 * s[0]).sum())
+        if rank > 2:
+            raise ValueError(f"the keys span {rank} dimensions; the exact smallest needs at most 2")
+        local = ks @ vh[:rank].T  # the keys in the span's coordinates, (n, rank)
+        M, log_scale = torch.eye(rank, dtype=torch.float64), 0.0
+        for t in range(len(ks)):
+            M = M @ delta.transition(local[t], bs[t])
+            size = float(torch.linalg.matrix_norm(M))
+            M, log_scale = M / size, log_scale + math.log(size)
+        log_largest = log_scale + math.log(float(torch.linalg.svdvals(M)[0]))
+        log_det = float((1 - bs).abs().log().sum())
+        full = torch.eye(k.shape[1], dtype=torch.float64)
+        for t in range(len(ks)):
+            full = full @ delta.transition(ks[t], bs[t])
+        out[n] = {
+            "rank": rank,
+            "largest": math.exp(log_largest),
+            "smallest": math.exp(log_det - log_largest) if rank == 2 else math.exp(log_largest),
+            "float64": float(torch.linalg.svdvals(full)[-1]),
+        }
+    return out

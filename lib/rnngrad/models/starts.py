@@ -14,9 +14,15 @@ built by ``make_model``. The kinds:
 * ``orthogonal``   a tanh RNN's W_hh a random orthogonal matrix times ``value`` (every
                    singular value equal to it; Saxe et al., 2014; Henaff et al., 2016);
 * ``eigenvalues``  the lowest per-step eigenvalue a DeltaNet or diagonal gate may reach, 0 or
-                   -1 (``allow_neg_eigval``; Grazzi et al., 2025). A variant of the cell
-                   rather than an initialisation; it is a start so that the archive, which
-                   names an arm by its cell and start, tells the two ranges apart.
+                   -1 (``allow_neg_eigval``; Grazzi et al., 2025), on the weights as built.
+                   A variant of the cell rather than an initialisation; it is a start so that
+                   the archive, which names an arm by its cell and start, tells the two ranges
+                   apart. With -1 the same weights start from other transitions (a signed gate
+                   2 sigma - 1 below sigma; a doubled beta 2 sigma above sigma);
+* ``matched_eigenvalues``  the range widened to -1 (``value`` -1) from the *same start*: the
+                   gate (or beta) layer rewritten so that, on every one-hot input, each gate
+                   (each beta) has the value the [0, 1] model built from the same seed starts
+                   with (``widen_(same_start=True)``), so the range is the one difference.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ KINDS = {
     "update_bias": "gru",
     "orthogonal": "rnn",
     "eigenvalues": ("deltanet", "gated_deltanet", "diagonal_gate"),
+    "matched_eigenvalues": ("deltanet", "gated_deltanet", "diagonal_gate"),
 }
 
 
@@ -62,6 +69,8 @@ class Start:
             )
         if self.kind == "eigenvalues" and self.value not in (0, -1):
             raise ValueError(f"the lowest eigenvalue must be 0 or -1, got {self.value!r}")
+        if self.kind == "matched_eigenvalues" and self.value != -1:
+            raise ValueError(f"a matched range widens to -1, got {self.value!r}")
 
     @property
     def label(self) -> str:
@@ -77,6 +86,7 @@ class Start:
             "update_bias": f"b_z = {v}",
             "orthogonal": f"orthogonal, sigma = {v}",
             "eigenvalues": f"eigenvalues in [{v}, 1]",
+            "matched_eigenvalues": f"eigenvalues in [{v}, 1], same start",
         }[self.kind]
 
     def __call__(self, model: nn.Module, setting: Hashable, seed: int) -> None:
@@ -88,6 +98,9 @@ class Start:
         rnn = model.rnn
         if self.kind == "eigenvalues":
             rnn.allow_neg_eigval = self.value == -1
+            return
+        if self.kind == "matched_eigenvalues":
+            rnn.widen_(same_start=True)
             return
         with torch.no_grad():
             if self.kind == "forget_bias":

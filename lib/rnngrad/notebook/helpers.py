@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -52,12 +53,17 @@ def show_source(*functions: Callable) -> Markdown:
 
 
 def table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> Markdown:
-    """A Markdown table (shown by a notebook, and typeset by the book in HTML and PDF)."""
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    """A Markdown table (shown by a notebook, and typeset by the book in HTML and PDF). A ``|``
+    inside a header or a cell (``|x - y|``) is escaped, so it does not end the cell."""
+
+    def cell(value: Any) -> str:
+        return re.sub(r"(?<!\\)\|", r"\\|", str(value))  # an escaped one stays as it is
+
+    lines = ["| " + " | ".join(cell(h) for h in headers) + " |", "|" + "---|" * len(headers)]
     for row in rows:
         if len(row) != len(headers):
             raise ValueError(f"row {row!r} has {len(row)} cells, expected {len(headers)}")
-        lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
+        lines.append("| " + " | ".join(cell(c) for c in row) + " |")
     return Markdown("\n".join(lines))
 
 
