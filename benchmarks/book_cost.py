@@ -14,7 +14,7 @@ to ``book/_build/reference_steps.json``. Each chapter is divided by the first un
 after its execution; a chapter with none (or ``--seconds``) by a unit timed now. The report
 also prints the unit timed now, for comparison.
 
-Budget: every chapter at most 4,000 units, the whole book at most 30,000.
+Budget: every chapter at most 3,000 units, the whole (cold) book at most 15,000.
 
     python book_cost.py                      # from the last build
     python book_cost.py --record             # time a unit and keep it (make book does this)

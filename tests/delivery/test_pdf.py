@@ -212,3 +212,13 @@ def test_every_chapter_plan_in_the_pdf_times_its_own_chapter(pdf_path):
     minutes = [int(m) for m in re.findall(r"Reading time: about (\d+) min\. Run time: \d", flat)]
     assert len(minutes) == len(chapter_notebooks()), minutes
     assert len(set(minutes)) > 1 and max(minutes) < 120, minutes
+
+
+def test_the_pdf_numbers_chapters_as_the_pages_do(pdf_path):
+    """Catches the "Start here" pages counted as chapters 1 and 2 in the PDF, which then calls
+    the book's chapter 3 "Chapter 5" while its text says "chapter 3"."""
+    text = _text(pdf_path)
+    first = next(_chapter_titles())
+    headers = re.findall(r"Chapter (\d+)\. " + re.escape(first), text)
+    assert headers and set(headers) == {"1"}, f"{first!r} is headed as chapter {sorted(set(headers))}"
+    assert not re.search(r"Chapter \d+\. The short answer", text)
