@@ -174,6 +174,83 @@ def test_a_small_book_shows_both_times_and_names_its_figures(tmp_path):
     assert "Chapter B" in (out / "index.html").read_text().split("chapter-map")[1]
 
 
+def test_the_time_roles_count_as_the_plans_do(tmp_path):
+    """A three-page Sphinx build: two chapters with plans, one of them gluing 300 words; a page
+    that pastes them from the other page and states its own reading time; a home page with the
+    chapter map, a path's total and the short page's time. Catches: a path total typed by
+    hand or summed differently from the plans it adds up (the map, the plans and the role
+    must agree), a page counted without the glued text it pastes from another page (its own
+    role and another page's role would disagree), and a run-time role left unfilled."""
+    src = tmp_path / "src"
+    (src / "chapters").mkdir(parents=True)
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(BOOK / '_ext')!r})\n"
+        "extensions = ['myst_nb', 'chapter_plan']\n"
+        "nb_execution_mode = 'force'\nmyst_enable_extensions = ['dollarmath', 'colon_fence']\n"
+    )
+    (src / "index.md").write_text(
+        "# Home\n\n```{toctree}\nshort\nchapters/01_a\nchapters/02_b\n```\n\n"
+        ":::{chapter-map}\n:::\n\n"
+        "Path: {reading-time}`chapters/01_a chapters/02_b`; run {run-time}`chapters/01_a "
+        "chapters/02_b`.\n\nShort page: {reading-time}`short`.\n"
+    )
+    (src / "short.md").write_text(
+        "# Short\n\nReading time {reading-time}`short`. "
+        + "word " * 150
+        + "\n\n{glue:text}`chapters/01_a.ipynb::long:s`\n"
+    )
+
+    def notebook(*cells):
+        nb = nbformat.v4.new_notebook(cells=list(cells))
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        return nb
+
+    md = nbformat.v4.new_markdown_cell
+    plan = ":::{chapter-plan}\n%s\nAfter this chapter you can\n\n- %s\n:::"
+    glue = nbformat.v4.new_code_cell(
+        "from myst_nb import glue\nglue('long', ' '.join(['glued'] * 300), display=False)"
+    )
+    nbformat.write(
+        notebook(md("# Chapter A\n\n" + "text " * 500), md(plan % ("", "read.")), glue),
+        src / "chapters" / "01_a.ipynb",
+    )
+    nbformat.write(
+        notebook(
+            md("# Chapter B\n\n" + "text " * 250), md(plan % (":prerequisites: 01_a\n", "read."))
+        ),
+        src / "chapters" / "02_b.ipynb",
+    )
+    out = tmp_path / "out"
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr
+    # Sphinx's own warnings (the kernel's log lines are not the build's)
+    assert not re.findall(r"(?:WARNING|ERROR|SEVERE): .*", build.stderr.replace("| ", "")), (
+        build.stderr
+    )
+
+    def text(page):
+        return " ".join(re.sub(r"<[^>]+>", " ", (out / page).read_text()).split())
+
+    plans = [
+        int(re.search(r"Reading time: about (\d+) min", text(f"chapters/{n}.html")).group(1))
+        for n in ("01_a", "02_b")
+    ]
+    assert plans == [3, 2]  # 500 + 2 words; 250 + 2 words, rounded up
+    home, short = text("index.html"), text("short.html")
+    assert f"Path: about {sum(plans)} min; run " in home
+    assert re.search(r"run \d+ s to \d+ s a chapter, \d+ s in all\.", home), home
+    # the map: each chapter's reading and run time, and a row for them all
+    assert re.search(r"Chapter A none Chapter B 3 min \d+ s Chapter B Chapter A none 2 min", home)
+    assert re.search(rf"Every chapter {sum(plans)} min \d+ s", home), home
+    # the short page: 1 + 2 + 150 + 300 glued words (the role itself adds none): 3 minutes
+    assert "Reading time about 3 min." in short
+    assert "Short page: about 3 min." in home
+
+
 @pytest.mark.parametrize(
     "options, expected",
     [
