@@ -53,22 +53,74 @@ def test_every_chapter_opens_with_its_plan_and_ends_with_what_to_remember():
         assert len(remember) == 1 and remember[0].cell_type == "markdown", path.name
 
 
-def test_the_instructors_paths_keep_every_chapter_after_its_prerequisites():
-    """Each path on the instructors' page lists chapters in an order a class can follow.
-    Catches: a path that schedules a chapter before one it needs (chapter 10 before chapter 5,
-    whose runs its claim 9 reads), and a path that skips a prerequisite altogether."""
-    needs = {p.stem: _plan(p)[0] for p in chapter_notebooks()}
+def _reading_paths() -> dict[str, list[str]]:
+    """Every path the book advises, as chapter stems in reading order: the instructors' three
+    paths and the intro's student path (its chapters linked with ``{doc}``)."""
     text = "\n".join(
         c.source for c in nbformat.read(BOOK / "instructors.ipynb", as_version=4).cells
     )
-    paths = re.findall(r"^- Path \d: (.+)$", text, re.M)
-    assert len(paths) == 3, paths
-    for line in paths:
-        order = re.findall(r"\{doc\}`chapters/(\w+)`", line)
-        assert order, line
+    paths = {
+        f"Path {n}": re.findall(r"\{doc\}`chapters/(\w+)`", line)
+        for n, line in re.findall(r"^- Path (\d): (.+)$", text, re.M)
+    }
+    intro = (BOOK / "intro.md").read_text()
+    student = re.search(r"\*\*As a student:\*\*(.*?)\*\*As a researcher", intro, re.S)
+    assert student, "the intro gives no student's path"
+    paths["the intro's student path"] = re.findall(r"<chapters/(\w+)>`", student.group(1))
+    return paths
+
+
+def test_every_reading_path_keeps_every_chapter_after_its_prerequisites():
+    """Each path on the instructors' page and the intro's student path list chapters in an
+    order a class can follow. Catches: a path that schedules a chapter before one it needs
+    (chapter 10 before chapter 5, when claim 9 needed chapter 5's verdict rule), a path that
+    skips a prerequisite altogether (Path 1 ending with chapter 18, which needs chapter 5),
+    and the intro sending students from chapter 4 to a chapter that needs more."""
+    needs = {p.stem: _plan(p)[0] for p in chapter_notebooks()}
+    paths = _reading_paths()
+    assert len(paths) == 4 and all(paths.values()), paths
+    for name, order in paths.items():
         for i, stem in enumerate(order):
             missing = [n for n in needs[stem] if n not in order[:i]]
-            assert not missing, f"{stem} comes before {missing} in: {line[:60]}..."
+            assert not missing, f"{name}: {stem} comes before {missing}"
+
+
+def test_a_paths_times_add_up_its_own_chapters():
+    """Each instructors' path states its reading and run time with the roles of
+    ``chapter_plan``, over exactly the chapters the path lists. Catches: a time typed by hand,
+    and a path edited without its times (a total over chapters it no longer lists)."""
+    text = "\n".join(
+        c.source for c in nbformat.read(BOOK / "instructors.ipynb", as_version=4).cells
+    )
+    paths = {k: v for k, v in _reading_paths().items() if k.startswith("Path")}
+    blocks = re.findall(r"^- (Path \d): .+\n\n  (.+)$", text, re.M)
+    assert [name for name, _ in blocks] == list(paths), blocks
+    for name, block in blocks:
+        roles = dict(re.findall(r"\{(reading-time|run-time)\}`([^`]+)`", block))
+        assert set(roles) == {"reading-time", "run-time"}, block
+        for role, pages in roles.items():
+            stems = [page.removeprefix("chapters/") for page in pages.split()]
+            assert stems == paths[name], f"{name}: {role} over {stems}"
+    assert not re.search(r"\d+ min", text), "a reading time typed by hand"
+
+
+def test_a_chapter_sends_the_reader_on_only_to_what_they_can_read():
+    """A chapter's "Where to go next" names chapters whose prerequisites the reader has met
+    (this chapter or earlier ones). Catches chapter 4 sending students to chapter 10 while
+    chapter 10 listed chapter 5 as a prerequisite."""
+    needs = {p.stem: _plan(p)[0] for p in chapter_notebooks()}
+    stems = list(needs)
+    for path in chapter_notebooks():
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "markdown" or "Where to go next" not in cell.source:
+                continue
+            student = re.search(
+                r"student's path, go next to\s*\[[^\]]*\]\((\w+)\.ipynb\)", cell.source
+            )
+            if student:
+                target = student.group(1)
+                ahead = [n for n in needs[target] if stems.index(n) > stems.index(path.stem)]
+                assert not ahead, f"{path.stem} sends students to {target}, which needs {ahead}"
 
 
 def _document(*children):
