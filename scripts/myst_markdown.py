@@ -8,7 +8,8 @@ links to and what the build glued) for everything it cannot decide alone:
 * roles: ``glue*`` -> the glued value (or a link, for a glued figure), ``cite`` -> author-year
   text linked to the bibliography, ``term`` -> the word linked to the glossary, ``doc``,
   ``ref``, ``numref`` -> links to the HTML book, ``math`` -> ``$...$``, ``sub``/``sup`` ->
-  HTML; an unknown role is an error, never left raw.
+  HTML, ``reading-time``/``run-time`` (times only the build computes) -> a link to the book's
+  page; an unknown role is an error, never left raw.
 * directives: admonitions -> a blockquote with a bold title; dropdowns (``{dropdown}`` or an
   admonition of class ``dropdown``) -> ``<details><summary>``; ``{figure}`` -> an image and
   its caption; ``{math}`` -> ``$$``; glued figures -> a link to the page; ``{chapter-plan}``
@@ -132,6 +133,8 @@ def convert_role(book: Book, role: str, content: str) -> str:
         return f"${content}$"
     if role in ("sub", "sup"):
         return f"<{role}>{content}</{role}>"
+    if role in ("reading-time", "run-time"):  # book/_ext/chapter_plan.py: times of the build
+        return f"[on the book's page]({book.page_url('')})"
     if role in ("abbr", "kbd", "code", "samp"):
         return f"`{content}`" if role in ("kbd", "code", "samp") else _split_explicit(content)[1]
     raise MystError(f"unsupported role {{{role}}}`{content}`")

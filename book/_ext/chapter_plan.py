@@ -23,6 +23,13 @@ error), the objectives as written, and one line the build fills in once every pa
   ``env.nb_metadata[docname]["exec_data"]["runtime"]``, the same number the execution-times
   page shows; a page served from the execution cache carries the time of the run that filled
   the cache).
+
+Two roles state the same times anywhere in the book, so that no page types a reading time by
+hand: ``{reading-time}`short_answer``` becomes "about 15 min" (the page's reading time,
+counted as a plan counts it), and with several pages (``{reading-time}`chapters/01_a
+chapters/02_b```) the sum of their reading times, each rounded as its own plan rounds it;
+``{run-time}`pages``` gives one page's recorded run time, or for several "5 s to 36 s a
+chapter, 5 min 2 s in all". The ``chapter-map`` table shows both times for every chapter.
 """
 
 from __future__ import annotations
@@ -53,6 +60,11 @@ class plan_times(nodes.General, nodes.Element):
 
 class plan_map(nodes.General, nodes.Element):
     """Placeholder for the table of every chapter's prerequisites (the ``chapter-map``)."""
+
+
+class page_time(nodes.General, nodes.Element):
+    """Placeholder for a ``reading-time`` or ``run-time`` role: ``kind`` and ``targets``
+    (docnames), filled when the page is resolved."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,77 @@ def runtime_seconds(env, docname: str) -> float | None:
     return float(runtime) if runtime is not None and data.get("succeeded") else None
 
 
+def _resolved_copy(app, docname: str) -> nodes.document:
+    """``docname``'s doctree as its own page shows it (cross-references resolved, glued values
+    from other pages pasted in), resolved afresh without the ``doctree-resolved`` event, so that
+    no extension fills or writes anything for this copy."""
+    from copy import copy
+
+    from sphinx.transforms import SphinxTransformer
+
+    env = app.env
+    tree = env.get_doctree(docname)
+    backup = copy(env.temp_data)
+    try:
+        env.temp_data["docname"] = docname
+        transformer = SphinxTransformer(tree)
+        transformer.set_environment(env)
+        transformer.add_transforms(app.registry.get_post_transforms())
+        transformer.apply_transforms()
+    finally:
+        env.temp_data = backup
+    return tree
+
+
+def page_minutes(app, doctree: nodes.document, docname: str, target: str) -> int:
+    """The reading time of page ``target`` in minutes, as its own plan counts it (kept once
+    counted, so a page's plan, the map and the roles agree): from the node of the tree being
+    resolved that holds the page (every page, in the LaTeX builder's one tree), or the whole
+    tree when it is the page itself, else from a resolved copy of the page's doctree."""
+    cache = app.__dict__.setdefault("_page_minutes", {})
+    if target not in cache:
+        page = next(
+            (n for n in doctree.findall(nodes.Element)
+             if n is not doctree and n.get("docname") == target and not isinstance(n, plan_times)),
+            doctree if target == docname else None,
+        )  # fmt: skip
+        cache[target] = reading_minutes(
+            reading_counts(page if page is not None else _resolved_copy(app, target))
+        )
+    return cache[target]
+
+
+def _targets(env, text: str) -> list[str]:
+    return [docname_join(env.docname, t) for t in text.replace(",", " ").split()]
+
+
+def time_role(name, rawtext, text, lineno, inliner, options=None, content=()):
+    """``{reading-time}`pages``` and ``{run-time}`pages```: a placeholder, filled with the
+    pages' times when the page is resolved (see the module's docstring)."""
+    env = inliner.document.settings.env
+    targets = _targets(env, text)
+    unknown = [t for t in targets if t not in env.found_docs]
+    if not targets or unknown:
+        msg = inliner.reporter.error(f"{name}: not a page: {unknown or text!r}", line=lineno)
+        return [inliner.problematic(rawtext, rawtext, msg)], [msg]
+    return [page_time(kind=name, targets=targets)], []
+
+
+def _time_text(app, doctree: nodes.document, docname: str, holder: page_time) -> str:
+    targets = holder["targets"]
+    if holder["kind"] == "reading-time":
+        return f"about {sum(page_minutes(app, doctree, docname, t) for t in targets)} min"
+    seconds = [runtime_seconds(app.env, t) for t in targets]
+    if any(s is None for s in seconds):
+        return "not recorded (this build did not execute every page)"
+    if len(seconds) == 1:
+        return format_runtime(seconds[0])
+    return (
+        f"{format_runtime(min(seconds))} to {format_runtime(max(seconds))} a chapter, "
+        f"{format_runtime(sum(seconds))} in all"
+    )
+
+
 class ChapterPlan(SphinxDirective):
     """The ``chapter-plan`` box: prerequisites (pages), objectives (the body), two times."""
 
@@ -193,9 +276,16 @@ def _page_of(holder: plan_times, doctree: nodes.document) -> nodes.Node:
 
 
 def fill_times(app, doctree: nodes.document, docname: str) -> None:
-    """Replace each placeholder with its page's reading time and recorded run time."""
+    """Replace each placeholder with its page's reading time and recorded run time (the
+    roles first: a page is counted before any plan of the tree has its times written in)."""
+    for holder in list(doctree.findall(page_time)):
+        holder.replace_self(nodes.Text(_time_text(app, doctree, docname, holder)))
+    minutes = {  # every plan's page counted before any plan's times are written in
+        holder["docname"]: reading_minutes(reading_counts(_page_of(holder, doctree)))
+        for holder in doctree.findall(plan_times)
+    }
+    app.__dict__.setdefault("_page_minutes", {}).update(minutes)
     for holder in list(doctree.findall(plan_times)):
-        counts = reading_counts(_page_of(holder, doctree))
         runtime = runtime_seconds(app.env, holder["docname"])
         run = (
             f"{format_runtime(runtime)} to execute every cell (the build's run)"
@@ -204,7 +294,7 @@ def fill_times(app, doctree: nodes.document, docname: str) -> None:
         )
         para = nodes.paragraph(classes=["plan-times"])
         para += nodes.strong(text="Reading time: ")
-        para += nodes.Text(f"about {reading_minutes(counts)} min. ")
+        para += nodes.Text(f"about {minutes[holder['docname']]} min. ")
         para += nodes.strong(text="Run time: ")
         para += nodes.Text(run + ".")
         holder.replace_self(para)
@@ -234,23 +324,36 @@ def fill_map(app, doctree: nodes.document, docname: str) -> None:
     needs = getattr(app.env, "chapter_prerequisites", {})
     chapters = sorted(needs)  # chapters/NN_name: the book's order
     for holder in list(doctree.findall(plan_map)):
-        headers = ["Chapter", "Needs first", "Needed by", "Run time"]
+        headers = ["Chapter", "Needs first", "Needed by", "Reading time", "Run time"]
         table = nodes.table(classes=["chapter-map"])
         group = nodes.tgroup(cols=len(headers))
         table += group
-        group += [nodes.colspec(colwidth=w) for w in (34, 30, 26, 10)]
+        group += [nodes.colspec(colwidth=w) for w in (30, 28, 22, 10, 10)]
         group += nodes.thead("", _row([[nodes.Text(h)] for h in headers]))
         body = nodes.tbody()
+        minutes, runtimes = {}, {}
         for doc in chapters:
-            runtime = runtime_seconds(app.env, doc)
+            runtimes[doc] = runtime = runtime_seconds(app.env, doc)
+            minutes[doc] = page_minutes(app, doctree, docname, doc)
             body += _row(
                 [
                     [_link(app, docname, doc)],
                     [_link(app, docname, d) for d in needs[doc]],
                     [_link(app, docname, d) for d in chapters if doc in needs[d]],
+                    [nodes.Text(f"{minutes[doc]} min")],
                     [nodes.Text(format_runtime(runtime) if runtime is not None else "-")],
                 ]
             )
+        known = [r for r in runtimes.values() if r is not None]
+        body += _row(
+            [
+                [nodes.Text("Every chapter")],
+                [nodes.Text("")],
+                [nodes.Text("")],
+                [nodes.Text(f"{sum(minutes.values())} min")],
+                [nodes.Text(format_runtime(sum(known)) if known else "-")],
+            ]
+        )
         group += body
         holder.replace_self(table)
 
@@ -278,6 +381,9 @@ def _merge(app, env, docnames, other) -> None:
 def setup(app):
     app.add_node(plan_times)
     app.add_node(plan_map)
+    app.add_node(page_time)
+    app.add_role("reading-time", time_role)
+    app.add_role("run-time", time_role)
     app.add_directive("chapter-plan", ChapterPlan)
     app.add_directive("chapter-map", ChapterMap)
     app.connect("env-purge-doc", _purge)

@@ -177,6 +177,48 @@ def test_9_a_gru_has_three_quarters_of_the_lstm_parameters():
     assert count(torch.nn.LSTM(5, 7)) == lstm.subs({d: 5, H: 7})
 
 
+def _verdict(winner):
+    """A verdict of the book's rule whose better side is ``winner`` (None: inconclusive)."""
+    from rnngrad.training.verdict import compare
+
+    fast, slow = [100, 110, 120, 130, 140], [900, 950, 1000, 1050, 1100]
+    if winner is None:
+        return compare(fast, fast, names=("GRU", "LSTM"))
+    return compare(*((fast, slow) if winner == "GRU" else (slow, fast)), names=("GRU", "LSTM"))
+
+
+def test_9_the_performance_verdict_follows_the_stated_rule():
+    """Claim 9's stated rule: the GRU reaches the LSTM's performance unless the LSTM was better
+    on a task; every task decided without an LSTM win: holds; an inconclusive task decides
+    nothing. Catches the verdict the chapter once printed, "the same performance, no: the GRU
+    was better on adding", for a GRU win on adding and an inconclusive agreement task: by the
+    rule that is "not decided", and a GRU win is never evidence against the claim."""
+    assert [_verdict(w).winner for w in ("GRU", "LSTM", None)] == ["GRU", "LSTM", None]
+    rule = claims.reaches_performance
+    as_built = {"adding": _verdict("GRU"), "copy": _verdict("GRU"), "agreement": _verdict(None)}
+    assert rule(as_built, rival="LSTM") == "not decided"
+    assert rule({"adding": _verdict("GRU"), "copy": _verdict("GRU")}, rival="LSTM") == "holds"
+    assert rule({**as_built, "copy": _verdict("LSTM")}, rival="LSTM") == "does not hold"
+    assert rule({"adding": _verdict("GRU"), "agreement": None}, rival="LSTM") == "not decided"
+    assert rule({}, rival="LSTM") == "not decided"
+
+
+def test_9_the_chapter_decides_claim_9_by_the_rule():
+    """Chapter 10 computes claim 9's verdict itself, with ``reaches_performance``, and shows
+    that verdict, not one glued by another chapter under another rule. Catches the verdict
+    box and the table reading chapter 5's ``ch5_claim9`` (whose rule counted a GRU win against
+    the claim) while the text beside them states chapter 10's rule."""
+    import nbformat
+
+    from conftest import BOOK
+
+    cells = nbformat.read(BOOK / "chapters" / "10_popular_claims.ipynb", as_version=4).cells
+    code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    prose = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    assert "reaches_performance(" in code and "decide(9," in code
+    assert "ch5_claim9" not in prose and "{glue:text}`ch10_v9`" in prose
+
+
 def test_10_a_trained_lstm_remembers_for_a_finite_time():
     task = rnngrad.EchoSeries(T=15, delay=5)
     torch.manual_seed(0)

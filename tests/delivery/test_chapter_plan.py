@@ -53,22 +53,74 @@ def test_every_chapter_opens_with_its_plan_and_ends_with_what_to_remember():
         assert len(remember) == 1 and remember[0].cell_type == "markdown", path.name
 
 
-def test_the_instructors_paths_keep_every_chapter_after_its_prerequisites():
-    """Each path on the instructors' page lists chapters in an order a class can follow.
-    Catches: a path that schedules a chapter before one it needs (chapter 10 before chapter 5,
-    whose runs its claim 9 reads), and a path that skips a prerequisite altogether."""
-    needs = {p.stem: _plan(p)[0] for p in chapter_notebooks()}
+def _reading_paths() -> dict[str, list[str]]:
+    """Every path the book advises, as chapter stems in reading order: the instructors' three
+    paths and the intro's student path (its chapters linked with ``{doc}``)."""
     text = "\n".join(
         c.source for c in nbformat.read(BOOK / "instructors.ipynb", as_version=4).cells
     )
-    paths = re.findall(r"^- Path \d: (.+)$", text, re.M)
-    assert len(paths) == 3, paths
-    for line in paths:
-        order = re.findall(r"\{doc\}`chapters/(\w+)`", line)
-        assert order, line
+    paths = {
+        f"Path {n}": re.findall(r"\{doc\}`chapters/(\w+)`", line)
+        for n, line in re.findall(r"^- Path (\d): (.+)$", text, re.M)
+    }
+    intro = (BOOK / "intro.md").read_text()
+    student = re.search(r"\*\*As a student:\*\*(.*?)\*\*As a researcher", intro, re.S)
+    assert student, "the intro gives no student's path"
+    paths["the intro's student path"] = re.findall(r"<chapters/(\w+)>`", student.group(1))
+    return paths
+
+
+def test_every_reading_path_keeps_every_chapter_after_its_prerequisites():
+    """Each path on the instructors' page and the intro's student path list chapters in an
+    order a class can follow. Catches: a path that schedules a chapter before one it needs
+    (chapter 10 before chapter 5, when claim 9 needed chapter 5's verdict rule), a path that
+    skips a prerequisite altogether (Path 1 ending with chapter 18, which needs chapter 5),
+    and the intro sending students from chapter 4 to a chapter that needs more."""
+    needs = {p.stem: _plan(p)[0] for p in chapter_notebooks()}
+    paths = _reading_paths()
+    assert len(paths) == 4 and all(paths.values()), paths
+    for name, order in paths.items():
         for i, stem in enumerate(order):
             missing = [n for n in needs[stem] if n not in order[:i]]
-            assert not missing, f"{stem} comes before {missing} in: {line[:60]}..."
+            assert not missing, f"{name}: {stem} comes before {missing}"
+
+
+def test_a_paths_times_add_up_its_own_chapters():
+    """Each instructors' path states its reading and run time with the roles of
+    ``chapter_plan``, over exactly the chapters the path lists. Catches: a time typed by hand,
+    and a path edited without its times (a total over chapters it no longer lists)."""
+    text = "\n".join(
+        c.source for c in nbformat.read(BOOK / "instructors.ipynb", as_version=4).cells
+    )
+    paths = {k: v for k, v in _reading_paths().items() if k.startswith("Path")}
+    blocks = re.findall(r"^- (Path \d): .+\n\n  (.+)$", text, re.M)
+    assert [name for name, _ in blocks] == list(paths), blocks
+    for name, block in blocks:
+        roles = dict(re.findall(r"\{(reading-time|run-time)\}`([^`]+)`", block))
+        assert set(roles) == {"reading-time", "run-time"}, block
+        for role, pages in roles.items():
+            stems = [page.removeprefix("chapters/") for page in pages.split()]
+            assert stems == paths[name], f"{name}: {role} over {stems}"
+    assert not re.search(r"\d+ min", text), "a reading time typed by hand"
+
+
+def test_a_chapter_sends_the_reader_on_only_to_what_they_can_read():
+    """A chapter's "Where to go next" names chapters whose prerequisites the reader has met
+    (this chapter or earlier ones). Catches chapter 4 sending students to chapter 10 while
+    chapter 10 listed chapter 5 as a prerequisite."""
+    needs = {p.stem: _plan(p)[0] for p in chapter_notebooks()}
+    stems = list(needs)
+    for path in chapter_notebooks():
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "markdown" or "Where to go next" not in cell.source:
+                continue
+            student = re.search(
+                r"student's path, go next to\s*\[[^\]]*\]\((\w+)\.ipynb\)", cell.source
+            )
+            if student:
+                target = student.group(1)
+                ahead = [n for n in needs[target] if stems.index(n) > stems.index(path.stem)]
+                assert not ahead, f"{path.stem} sends students to {target}, which needs {ahead}"
 
 
 def _document(*children):
@@ -172,6 +224,83 @@ def test_a_small_book_shows_both_times_and_names_its_figures(tmp_path):
     link = re.search(r'<a href="([^"]+)" download="fig-a-line.png">Save figure as', a)
     assert link and (out / "chapters" / link.group(1)).resolve().is_file()
     assert "Chapter B" in (out / "index.html").read_text().split("chapter-map")[1]
+
+
+def test_the_time_roles_count_as_the_plans_do(tmp_path):
+    """A three-page Sphinx build: two chapters with plans, one of them gluing 300 words; a page
+    that pastes them from the other page and states its own reading time; a home page with the
+    chapter map, a path's total and the short page's time. Catches: a path total typed by
+    hand or summed differently from the plans it adds up (the map, the plans and the role
+    must agree), a page counted without the glued text it pastes from another page (its own
+    role and another page's role would disagree), and a run-time role left unfilled."""
+    src = tmp_path / "src"
+    (src / "chapters").mkdir(parents=True)
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(BOOK / '_ext')!r})\n"
+        "extensions = ['myst_nb', 'chapter_plan']\n"
+        "nb_execution_mode = 'force'\nmyst_enable_extensions = ['dollarmath', 'colon_fence']\n"
+    )
+    (src / "index.md").write_text(
+        "# Home\n\n```{toctree}\nshort\nchapters/01_a\nchapters/02_b\n```\n\n"
+        ":::{chapter-map}\n:::\n\n"
+        "Path: {reading-time}`chapters/01_a chapters/02_b`; run {run-time}`chapters/01_a "
+        "chapters/02_b`.\n\nShort page: {reading-time}`short`.\n"
+    )
+    (src / "short.md").write_text(
+        "# Short\n\nReading time {reading-time}`short`. "
+        + "word " * 150
+        + "\n\n{glue:text}`chapters/01_a.ipynb::long:s`\n"
+    )
+
+    def notebook(*cells):
+        nb = nbformat.v4.new_notebook(cells=list(cells))
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        return nb
+
+    md = nbformat.v4.new_markdown_cell
+    plan = ":::{chapter-plan}\n%s\nAfter this chapter you can\n\n- %s\n:::"
+    glue = nbformat.v4.new_code_cell(
+        "from myst_nb import glue\nglue('long', ' '.join(['glued'] * 300), display=False)"
+    )
+    nbformat.write(
+        notebook(md("# Chapter A\n\n" + "text " * 500), md(plan % ("", "read.")), glue),
+        src / "chapters" / "01_a.ipynb",
+    )
+    nbformat.write(
+        notebook(
+            md("# Chapter B\n\n" + "text " * 250), md(plan % (":prerequisites: 01_a\n", "read."))
+        ),
+        src / "chapters" / "02_b.ipynb",
+    )
+    out = tmp_path / "out"
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr
+    # Sphinx's own warnings (the kernel's log lines are not the build's)
+    assert not re.findall(r"(?:WARNING|ERROR|SEVERE): .*", build.stderr.replace("| ", "")), (
+        build.stderr
+    )
+
+    def text(page):
+        return " ".join(re.sub(r"<[^>]+>", " ", (out / page).read_text()).split())
+
+    plans = [
+        int(re.search(r"Reading time: about (\d+) min", text(f"chapters/{n}.html")).group(1))
+        for n in ("01_a", "02_b")
+    ]
+    assert plans == [3, 2]  # 500 + 2 words; 250 + 2 words, rounded up
+    home, short = text("index.html"), text("short.html")
+    assert f"Path: about {sum(plans)} min; run " in home
+    assert re.search(r"run \d+ s to \d+ s a chapter, \d+ s in all\.", home), home
+    # the map: each chapter's reading and run time, and a row for them all
+    assert re.search(r"Chapter A none Chapter B 3 min \d+ s Chapter B Chapter A none 2 min", home)
+    assert re.search(rf"Every chapter {sum(plans)} min \d+ s", home), home
+    # the short page: 1 + 2 + 150 + 300 glued words (the role itself adds none): 3 minutes
+    assert "Reading time about 3 min." in short
+    assert "Short page: about 3 min." in home
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 Binder buttons open. Each must read like the book (no raw MyST), run from top to bottom, and
 match its page."""
 
+import posixpath
 import re
 import shutil
 import subprocess
@@ -78,7 +79,15 @@ def test_every_glued_value_is_written_in():
             for content in GLUE_ROLE.findall(cell.source):
                 key, fmt = content.rsplit(":", 1) if ":" in content else (content, "s")
                 page, _, key = key.rpartition("::")
-                page = f"chapters/{page.removesuffix('.ipynb')}" if page else doc
+                # another page's key is relative to this page's folder (the instructors' page
+                # pastes chapters/03_lstm.ipynb::..., a chapter 05_benchmarks.ipynb::...)
+                page = (
+                    posixpath.normpath(
+                        posixpath.join(posixpath.dirname(doc), page.removesuffix(".ipynb"))
+                    )
+                    if page
+                    else doc
+                )
                 assert key in recorded.get(page, {}), f"{doc}: {key} not recorded"
                 value = format_plain_text(recorded[page][key]["text/plain"], fmt)
                 text = launch[cell.id].source  # in a blockquote a line's trailing space goes

@@ -8,6 +8,8 @@ import pytest
 pytestmark = pytest.mark.book
 
 MAX_WORDS = 2500  # about fifteen minutes of reading
+MAX_MINUTES = 15
+WORDS_PER_MINUTE = 200  # book/_ext/chapter_plan.py's convention
 
 
 class Article(HTMLParser):
@@ -15,7 +17,7 @@ class Article(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.depth, self.words, self.images, self.links = 0, [], [], []
+        self.depth, self.words, self.images, self.links, self.terms = 0, [], [], [], []
         self.skip = 0
 
     def handle_starttag(self, tag, attrs):
@@ -30,6 +32,8 @@ class Article(HTMLParser):
             self.images.append(a)
         if tag == "a" and "chapters/" in (a.get("href") or ""):
             self.links.append(a["href"])
+        if tag == "a" and "glossary.html#" in (a.get("href") or ""):
+            self.terms.append(a["href"].split("#")[1])
 
     def handle_endtag(self, tag):
         if tag == "article":
@@ -70,6 +74,40 @@ def test_the_short_answer_is_short_illustrated_and_linked(html_dir):
         "07_clipping",
         "10_popular_claims",
     } <= chapters
+
+
+def _stated_minutes(path) -> int:
+    text = " ".join(re.sub(r"<[^>]+>", " ", path.read_text()).split())
+    found = re.findall(r"about (\d+) min", text.split("short answer", 1)[-1])
+    assert found, f"{path.name} states no reading time for the short answer"
+    return int(found[0])
+
+
+def test_the_short_answer_states_the_time_its_words_take(html_dir):
+    """The page and the intro state the same reading time, computed by the build from the
+    page's words (the ``reading-time`` role, the chapters' convention), at most fifteen
+    minutes, and not less than the page's words alone take at 200 a minute. Catches: a time
+    typed by hand ("about twenty minutes" on a page of thirteen), a page grown past its
+    stated time, and the intro promising another time than the page."""
+    words = len(_article(html_dir / "short_answer.html").words)
+    page, intro = (_stated_minutes(html_dir / f"{n}.html") for n in ("short_answer", "intro"))
+    assert page == intro, (page, intro)
+    assert words / WORDS_PER_MINUTE <= page <= MAX_MINUTES, (words, page)
+
+
+def test_the_short_answer_links_sections_and_defines_its_terms(html_dir):
+    """Each reference to a chapter goes to the section it names, not the chapter's top; chapter
+    4's section titled with the reader's question is linked; the book's words are linked to
+    the glossary. Catches: section names given as plain italics after a link to the top of a
+    3,800-word chapter, and "budget", "reach" or "W-path" used without their definition."""
+    page = _article(html_dir / "short_answer.html")
+    sections = [h for h in page.links if "#" in h]
+    assert len(sections) >= 12, page.links
+    assert any(
+        h.endswith("04_gru.html#how-do-lstm-and-gru-prevent-the-vanishing-gradient-problem")
+        for h in sections
+    )
+    assert {"term-budget", "term-reach", "term-W-paths", "term-verdict"} <= set(page.terms)
 
 
 def test_the_landing_page_shows_the_answer_figure(html_dir):

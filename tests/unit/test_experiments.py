@@ -221,6 +221,22 @@ def test_summaries_compare_complete_arms_and_check_the_budget():
     assert not tight[4]["met"]
 
 
+def test_a_verdict_sentence_can_name_the_arms_in_words():
+    """Catches: prose that pastes the library's arm labels ("LSTM, b_f = 1 better") where the
+    chapter asked for words, and a name given for one arm applied to the other."""
+    from rnngrad.experiments import summary
+
+    study = _tiny(seeds=tuple(range(6)), budget=lambda T: 3000)
+    fast, slow = [100, 120, 110, 130, 90, 105], [900, 1000, None, 950, 1100, 980]
+    frame = _frame(study, {"LSTM, default": slow, "LSTM, b_f = 1": fast})
+    c = summary.compare_arms(frame, "LSTM, b_f = 1", "LSTM, default", 4)
+    assert summary.across({4: c}) == "LSTM, b_f = 1 better at T = 4"
+    names = {"LSTM, b_f = 1": "bias 1", "LSTM, default": "PyTorch's default"}
+    assert summary.across({4: c, 8: c}, names=names) == "bias 1 better at T = 4 and 8"
+    flipped = summary.compare_arms(frame, "LSTM, default", "LSTM, b_f = 1", 4)
+    assert summary.across({4: flipped}, "gap", names) == "bias 1 better at gap = 4"
+
+
 def test_still_improving_looks_at_the_last_quarter_only():
     """Catches: a rule that compares the end with the start (a run that fell early and then
     sat flat would count as improving) or ignores that accuracy rises."""

@@ -233,15 +233,20 @@ def complete_settings(study: Study, frame: pd.DataFrame, arms: list[str] | None 
     return done
 
 
-def across(comparisons: dict, name: str = "T") -> str:
+def across(comparisons: dict, name: str = "T", names: dict[str, str] | None = None) -> str:
     """One sentence for one pair of arms compared at several settings ({setting:
     Comparison}), grouped by outcome: 'LSTM, b_f = 1 better at T = 100 and 200; inconclusive
-    at T = 50'. Empty settings give 'not compared yet (no setting has all its runs stored)'."""
+    at T = 50'. ``names`` puts words in place of the arms' labels, for prose ({"LSTM, b_f = 1":
+    "bias 1"}: 'bias 1 better at T = 100 and 200'). Empty settings give 'not compared yet (no
+    setting has all its runs stored)'."""
     if not comparisons:
         return "not compared yet (no setting has all its runs stored)"
+    names = names or {}
     groups: dict[str, list] = {}
     for setting, c in comparisons.items():
-        groups.setdefault(str(c.verdict), []).append(setting)
+        winner = c.verdict.winner
+        word = f"{names.get(winner, winner)} better" if winner else str(c.verdict)
+        groups.setdefault(word, []).append(setting)
 
     def at(settings):
         *rest, last = [str(s) for s in settings]

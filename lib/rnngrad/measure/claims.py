@@ -117,3 +117,18 @@ def diagonal_path_share(lstm: nn.LSTM, x: Tensor, grad_h_T: Tensor, lag: int) ->
     book uses (chapter 3): ||diagonal|| / (||diagonal|| + ||W-paths||). ``x``: (T, input)."""
     split = lstm_path_split(lstm, x.to(grad_h_T.dtype), grad_h_T)
     return split.direct_share()[lag].item()
+
+
+def reaches_performance(verdicts: dict, rival: str) -> str:
+    """Claim 9's rule for "the cell reaches the ``rival``'s performance", from one verdict of
+    the book's rule per task (a ``Verdict``, a ``Comparison`` holding one, or None for a task
+    not compared yet): "does not hold" if the rival was better on any task; "holds" if every
+    task was decided and the rival was better on none (a task the cell won counts for the
+    claim: to reach a performance includes to exceed it); otherwise "not decided" (an
+    inconclusive task decides nothing either way)."""
+    winners = [
+        getattr(v, "verdict", v).winner if v is not None else None for v in verdicts.values()
+    ]
+    if rival in winners:
+        return "does not hold"
+    return "holds" if winners and None not in winners else "not decided"
