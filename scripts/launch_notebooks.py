@@ -16,7 +16,11 @@ roles and directive fences. For every notebook page of the book (``_toc.yml``) t
   caption under its cell;
 * ``remove-cell`` cells dropped, except the set-up cell (the first code cell, which installs
   ``rnngrad``) and any cell that defines a name a kept cell uses (chapter 10's ``decide``):
-  the notebook must still run from top to bottom.
+  the notebook must still run from top to bottom;
+* an exercise's hidden cell (between its starter and its check; it computes the book's answer,
+  which the check reads) kept as a Colab form, titled ``Solution: run this cell before the
+  check`` and shown folded (``cellView: form``), so it neither spoils the answer nor looks
+  optional; the check's first comment says to run it first.
 
 Links point to the HTML book at ``html.baseurl`` of ``_config.yml`` when it is set, otherwise
 at the GitHub Pages address of ``repository.url`` (``https://OWNER.github.io/REPO/``).
@@ -274,6 +278,46 @@ def _tags(cell) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
 
 
+# An exercise's hidden cell, as a Colab form: the title shows, the code stays folded.
+SOLUTION_TITLE = "# @title Solution: run this cell before the check (it computes the book's answer)"
+CHECK_LINE = re.compile(r"^# Check your answer to exercise ([\w.]+):.*$", re.M)
+
+
+def exercise_roles(cells: list) -> dict[int, str]:
+    """``{index: "solution" | "check"}`` for the cells of each code exercise: the hidden
+    (``remove-cell``) code cells after a starter (tag ``exercise``) and before its check (tag
+    ``exercise-check``), and the check itself."""
+    roles, inside = {}, False
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "code":
+            continue
+        tags = _tags(cell)
+        if "exercise" in tags:
+            inside = True
+        elif "exercise-check" in tags:
+            roles[i], inside = "check", False
+        elif inside and "remove-cell" in tags:
+            roles[i] = "solution"
+    return roles
+
+
+def as_solution_form(source: str) -> str:
+    """An exercise's hidden cell with the form title on its first line."""
+    return f"{SOLUTION_TITLE}\n{source}"
+
+
+def check_told_to_run_solution(source: str) -> str:
+    """The check cell, its first comment saying to run the solution cell first."""
+    match = CHECK_LINE.search(source)
+    number = match.group(1) if match else "above"
+    line = (
+        f"# Check your answer to exercise {number}: run the exercise's cell with the knob it names, "
+        'then the cell titled "Solution: run this cell before the check" (folded, between them), '
+        "then this one."
+    )
+    return CHECK_LINE.sub(line, source, count=1) if match else f"{line}\n{source}"
+
+
 def note(page: Page, title: str) -> str:
     return (
         f"*This is the runnable copy of **{title}**, a page of "
@@ -291,6 +335,7 @@ def launch_notebook(root: Path, docname: str, glued: dict) -> nbformat.NotebookN
     page = Page(root, docname, glued)
     repo_url = config(root)["repository"]["url"].rstrip("/")
     keep = kept_code_cells(source.cells)
+    roles = exercise_roles(source.cells)
     cells = [
         nbformat.v4.new_markdown_cell(
             note(page, _title(root / BOOK / f"{docname}.ipynb")), id="launch-note"
@@ -306,8 +351,13 @@ def launch_notebook(root: Path, docname: str, glued: dict) -> nbformat.NotebookN
         elif cell.cell_type == "code" and i in keep:
             # The set-up cell's template names the repository as {url} (rnngrad's SETUP_CELL).
             code = cell.source.replace("git+{url}", f"git+{repo_url}")
+            metadata = dict(cell.metadata)
+            if roles.get(i) == "solution":
+                code, metadata["cellView"] = as_solution_form(code), "form"
+            elif roles.get(i) == "check":
+                code = check_told_to_run_solution(code)
             new = nbformat.v4.new_code_cell(code, id=cell.id)
-            new.metadata = cell.metadata
+            new.metadata = metadata
             cells.append(new)
             caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
             if caption:

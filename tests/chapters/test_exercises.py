@@ -6,7 +6,8 @@ A code exercise is three cells after a chapter's ``## Exercises``: the starter (
 cell (``remove-cell``) that measures the solution's numbers with the starter's own function and
 glues them, and the check (tags ``exercise-check`` and ``skip-execution``: the build does not run
 it, since the starter ran at its default) that asserts the student's ``answer`` equals the
-solution's. Run here with ``RNNGRAD_SCALE=0.1``: every training run a tenth as long.
+solution's. Run here at class scale (``RNNGRAD_SCALE=class``, every training run a quarter as
+long), the scale the instructors' page recommends for a classroom: an exercise must work there.
 """
 
 from __future__ import annotations
@@ -87,23 +88,31 @@ def _run(source: str, namespace: dict) -> None:
 
 @pytest.mark.parametrize("path", [p for p in CHAPTERS if exercises(p)[1]], ids=lambda p: p.stem)
 def test_code_exercises_run_as_written_and_their_checks_can_fail(path, monkeypatch):
-    """Runs each starter as written, its hidden cell, then the check: a check that passes with a
-    wrong answer catches nothing (planted: an ``assert True``-like check), a starter whose knob
-    line the exercise's value cannot replace is not the exercise the text asks for, and a
-    starter that crashes (3.4's old ``forget_bias=0.0``, 15.3's stacked MinGRU) fails here."""
-    monkeypatch.setenv("RNNGRAD_SCALE", "0.1")
+    """Runs each starter as written, its hidden cell, then the check, at class scale.
+
+    * A check that passes with a wrong answer catches nothing (planted: an ``assert True``-like
+      check): it must reject ``-123456``.
+    * A check that passes with the knob left at its default cannot tell whether the student
+      turned it: the starter's answer at the default must differ from its answer at the
+      exercise's value, and the check must reject it. Caught: exercise 3.4's old answer, the
+      step at which the LSTM reached MSE 0.01, which was step 500 from both forget biases at
+      full scale and None from both at class scale; and exercise 7.1 at class scale, where
+      SGD's runs, cut to 50 steps, diverged no more often than Adam's.
+    * A starter whose knob line the exercise's value cannot replace is not the exercise the
+      text asks for, and a starter that crashes (3.4's old ``forget_bias=0.0``, 15.3's
+      stacked MinGRU) fails here."""
+    monkeypatch.setenv("RNNGRAD_SCALE", "class")
     monkeypatch.setenv("TQDM_DISABLE", "1")
     monkeypatch.chdir(path.parent)
     for starter, hidden, check in exercises(path)[1]:
         meta = starter.metadata["exercise"]
+        name = f"{path.name}: exercise {meta.get('number', meta['knob'])}"
         namespace: dict = {}
         _run("import rnngrad\nimport torch", namespace)
         _run(starter.source, namespace)  # as written: the knob at its default
+        default = namespace["answer"]
         for cell in hidden:
             _run(cell.source, namespace)
-        wrong = dict(namespace, answer=-123456.0)  # no exercise measures this
-        with pytest.raises(AssertionError):
-            _run(check.source, wrong)
         turned, n = re.subn(
             rf"^{meta['knob']} = .+?(  # the knob)",
             rf"{meta['knob']} = {meta['value']}\1",
@@ -111,6 +120,13 @@ def test_code_exercises_run_as_written_and_their_checks_can_fail(path, monkeypat
             count=1,
             flags=re.M,
         )
-        assert n == 1
-        _run(turned, namespace)
-        _run(check.source, namespace)  # the student's run, knob turned, passes
+        assert n == 1, f"{name}: no knob line to turn"
+        _run(turned, namespace)  # the student's run, the knob at the exercise's value
+        assert namespace["answer"] != default, (
+            f"{name}: the answer is {default!r} with the knob at its default and at "
+            f"{meta['knob']} = {meta['value']}: the check cannot tell whether it was turned"
+        )
+        for wrong in (-123456.0, default):  # no exercise measures -123456; nor the default
+            with pytest.raises(AssertionError):
+                _run(check.source, dict(namespace, answer=wrong))
+        _run(check.source, namespace)  # and the check accepts it

@@ -757,6 +757,22 @@ CLAIMS: list[Claim] = [
         lambda v: 0 < v["ch1_ex3_fixed"] < 1 and v["ch1_ex3_factor"] < 1,
     ),
     Claim(
+        "01",
+        ("ch1_ex3_geo", "ch1_ex3_max", "ch1_ex3_min"),
+        "the factors' range holds their geometric mean, the largest near w (the gradient is "
+        "above, and the geometric mean to the 50th power is about it)",
+        lambda v: (
+            v["ch1_ex3_min"] < v["ch1_ex3_geo"] < v["ch1_ex3_max"] <= 1.1
+            and 0.5 < v["ch1_ex3_geo"] ** 50 / v["ch1_ex3_grad"] < 2
+        ),
+    ),
+    Claim(
+        "01",
+        ("ch1_ex3_fixed50",),
+        "every factor at the fixed point's value: its 50th power",
+        lambda v: 0.5 < v["ch1_ex3_fixed50"] / v["ch1_ex3_factor"] ** 50 < 2,
+    ),
+    Claim(
         "03",
         ("ch3_ex1_b50", "ch3_ex1_b500", "ch3_ex1_f50", "ch3_ex1_f500"),
         "b = ln(n - 1) for a memory time of n; f = 1 - 1/n",
@@ -769,14 +785,19 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         "04",
-        ("ch4_ex2_h", "ch4_ex2_hint"),
-        "the GRU width solving 3(H^2 + 3H) = 4(64^2 + 3 64)",
-        lambda v: abs(3 * (v["ch4_ex2_h"] ** 2 + 3 * v["ch4_ex2_h"]) - 4 * (64**2 + 3 * 64)) < 50,
+        ("ch4_ex2_h", "ch4_ex2_hint", "ch4_ex2_p_gru", "ch4_ex2_p_lstm", "ch4_ex2_p_next"),
+        "the GRU width solving 3(H^2 + 3H) = 4(64^2 + 3 64); at most the floor of it fits "
+        "(its count at or under the LSTM's, one unit more over it)",
+        lambda v: (
+            abs(3 * (v["ch4_ex2_h"] ** 2 + 3 * v["ch4_ex2_h"]) - 4 * (64**2 + 3 * 64)) < 50
+            and v["ch4_ex2_hint"] == math.floor(v["ch4_ex2_h"])
+            and v["ch4_ex2_p_gru"] <= v["ch4_ex2_p_lstm"] < v["ch4_ex2_p_next"]
+        ),
     ),
     Claim(
         "04",
         ("ch4_ex4_0", "ch4_ex4_1", "ch4_ex4_m1"),
-        "the reach grows with the update bias",
+        "the horizon grows with the update bias",
         lambda v: v["ch4_ex4_m1"] < v["ch4_ex4_0"] < v["ch4_ex4_1"],
     ),
     Claim(
@@ -790,6 +811,19 @@ CLAIMS: list[Claim] = [
         ("ch5_gate_f_mean", "ch5_gate_f_median", "ch5_gate_mean_i_mark", "ch5_gate_mean_i_other"),
         "averaged over units, marks and other steps look alike",
         lambda v: abs(v["ch5_gate_mean_i_mark"] - v["ch5_gate_mean_i_other"]) < 0.05,
+    ),
+    Claim(
+        "07",
+        ("ch7_lstm_none_div", "ch7_lstm_none_max"),
+        "exercise 7.3: from the start at 3 the LSTM's paths grow only mildly (no run diverged, "
+        "the largest norm stayed small)",
+        lambda v: v["ch7_lstm_none_div"] == 0 and v["ch7_lstm_none_max"] < 1e3,
+    ),
+    Claim(
+        "07",
+        ("03_lstm.ipynb::ch3_lstm_reach8",),
+        "exercise 7.3: at singular values 8 the LSTM's gradient explodes (first step above last)",
+        lambda v: v["ch3_lstm_reach8"] > 1,
     ),
     Claim(
         "08",
@@ -891,6 +925,42 @@ CLAIMS: list[Claim] = [
         lambda v: v["ch13_reach_near"] > 1e-3 and v["ch13_reach_far"] <= v["ch13_half_far"],
     ),
     Claim(
+        "11",
+        ("ch11_ex4_05_leak", "ch11_ex4_09_leak"),
+        "exercise 11.4: alpha^k falls below 1e-3 after ln(1e-3)/ln(alpha) steps (W = 0), and "
+        "the measured horizons are longer",
+        lambda v: (
+            abs(v["ch11_ex4_09_leak"] - math.log(1e-3) / math.log(0.9)) <= 1
+            and abs(v["ch11_ex4_05_leak"] - math.log(1e-3) / math.log(0.5)) <= 1
+            and v["ch11_ex4_09"] > v["ch11_ex4_09_leak"]
+            and v["ch11_ex4_05"] > v["ch11_ex4_05_leak"]
+        ),
+    ),
+    Claim(
+        "12",
+        ("ch12_ex4_01", "ch12_ex4_1"),
+        "exercise 12.4: at input scale 0.1 much closer to 1 than at 1, and still vanishing",
+        lambda v: v["ch12_ex4_1"] < 1e-3 * v["ch12_ex4_01"] and v["ch12_ex4_01"] < 0.1,
+    ),
+    Claim(
+        "12",
+        ("ch12_ex4_slope01", "ch12_ex4_slope1"),
+        "exercise 12.4: the mean slope is nearer 1 at the smaller input scale",
+        lambda v: v["ch12_ex4_slope1"] < v["ch12_ex4_slope01"] < 1,
+    ),
+    Claim(
+        "13",
+        ("ch13_ex3_abs_down", "ch13_ex3_abs_up", "ch13_ex3_size"),
+        "exercise 13.3: above 1 the states grow, and the absolute difference with them",
+        lambda v: v["ch13_ex3_size"] > 1e3 and v["ch13_ex3_abs_up"] > 1e3 * v["ch13_ex3_abs_down"],
+    ),
+    Claim(
+        "13",
+        ("ch13_ex3_rel_down", "ch13_ex3_rel_up"),
+        "exercise 13.3: relative to the state the difference stays at float32's precision",
+        lambda v: v["ch13_ex3_rel_up"] < 1e-4 and v["ch13_ex3_rel_down"] < 1e-4,
+    ),
+    Claim(
         "13",
         ("ch13_ex4_09", "ch13_ex4_099"),
         "ten times as many lags at 0.99 as at 0.9",
@@ -988,7 +1058,7 @@ CLAIMS: list[Claim] = [
     Claim(
         "18",
         ("ch18_ex3_1", "ch18_ex3_3"),
-        "a larger forget bias keeps more on the cell path",
+        "a larger forget bias lets more of the gradient reach the first step",
         lambda v: v["ch18_ex3_3"] > v["ch18_ex3_1"],
     ),
     # -- the last sentences: exercise 2.3, chapter 8's table, Part VI, the summary's rows --

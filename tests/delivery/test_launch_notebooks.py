@@ -138,6 +138,52 @@ def test_every_kept_cell_can_run():
             kept |= binds
 
 
+def test_exercise_solution_cells_are_folded_forms():
+    """An exercise's hidden cell (it computes the book's answer, which the check reads) is a
+    Colab form: titled "Solution: run this cell before the check" on its first line, with
+    ``cellView: form``, and the check's first comment says to run it first. Catches: the hidden
+    cell kept as plain code between the starter and the check, where it shows the answer and
+    looks optional (a student who runs the starter, then the check, gets a NameError)."""
+    forms = 0
+    for doc in PAGES:
+        cells = _launch(doc).cells
+        for i, role in ln.exercise_roles(cells).items():
+            cell = cells[i]
+            if role == "solution":
+                forms += 1
+                assert cell.source.splitlines()[0] == ln.SOLUTION_TITLE, (
+                    f"{doc} cell {i}: no form title"
+                )
+                assert cell.metadata.get("cellView") == "form", f"{doc} cell {i}: not folded"
+            else:
+                first = cell.source.splitlines()[0]
+                assert first.startswith("# Check your answer") and "Solution" in first, (
+                    f"{doc} cell {i}: the check does not say to run the solution cell first"
+                )
+    assert forms >= 16, f"only {forms} exercise solution cells found"
+
+
+def test_a_hidden_exercise_cell_without_its_form_is_caught():
+    """The roles the test above reads: a starter, its hidden cell and its check. Catches: a
+    role finder that misses the hidden cell (the test above would then check nothing)."""
+    starter = nbformat.v4.new_code_cell("x = 1  # the knob\nanswer = x")
+    starter.metadata["tags"] = ["exercise"]
+    hidden = nbformat.v4.new_code_cell("ch0_ex1 = 2")
+    hidden.metadata["tags"] = ["remove-cell"]
+    check = nbformat.v4.new_code_cell(
+        "# Check your answer to exercise 0.1: ...\nassert answer == ch0_ex1"
+    )
+    check.metadata["tags"] = ["exercise-check", "skip-execution"]
+    other = nbformat.v4.new_code_cell("y = 3")
+    other.metadata["tags"] = ["remove-cell"]
+    cells = [other, starter, hidden, check, other]
+    assert ln.exercise_roles(cells) == {2: "solution", 3: "check"}
+    assert ln.as_solution_form(hidden.source).splitlines()[0] == ln.SOLUTION_TITLE
+    told = ln.check_told_to_run_solution(check.source)
+    assert told.splitlines()[0].startswith("# Check your answer to exercise 0.1:")
+    assert "Solution" in told.splitlines()[0] and told.endswith("assert answer == ch0_ex1")
+
+
 def test_launch_notebooks_match_their_pages():
     """Catches: a chapter edited (prose, code, a new glued value) without
     `python scripts/launch_notebooks.py` (or `make book`) writing its launch notebook again."""
