@@ -28,6 +28,9 @@ def test_1_the_direct_path_is_the_forget_activation():
     d0 = claims.one_step_derivatives(lstm)
     assert torch.allclose(d0["dc_dc"], torch.diag(d0["f"]), atol=1e-12)
     assert not torch.allclose(d["dc_dc"], torch.diag(d["f"]), atol=1e-3)
+    # With h_(t-1) held fixed the one-step Jacobian is diag(f_t) at any weights: the path
+    # exists (the first part of chapter 10's verdict), whatever share of the gradient it carries.
+    assert torch.allclose(d["dc_dc_at_h"], torch.diag(d["f"]), atol=1e-12)
     # Chapter 3's measure at lag 10: the diagonal path carries less than half the gradient at
     # PyTorch's default (forget bias 0) and more than half with an open gate: "partly".
     g = torch.Generator().manual_seed(1)

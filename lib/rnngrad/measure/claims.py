@@ -32,8 +32,9 @@ def random_lstm(hidden: int = 32, recurrent_scale: float = 1.0, seed: int = 0) -
 
 def one_step_derivatives(lstm: nn.LSTM, seed: int = 0) -> dict[str, Tensor]:
     """At a random state, the Jacobians of one LSTM step's new cell c_t with respect to the
-    old cell c_{t-1} (including the path through h_{t-1} = o_{t-1} tanh c_{t-1}), the
-    input x_t and h_{t-1}, and the forget activation f_t (the direct path's diagonal)."""
+    old cell c_{t-1} (``dc_dc``: including the path through h_{t-1} = o_{t-1} tanh c_{t-1};
+    ``dc_dc_at_h``: with h_{t-1} held fixed, the direct path alone), the input x_t and
+    h_{t-1}, and the forget activation f_t (the direct path's diagonal)."""
     g = torch.Generator().manual_seed(seed)
     n = lstm.hidden_size
     x = torch.randn(n, generator=g, dtype=torch.float64)
@@ -46,10 +47,10 @@ def one_step_derivatives(lstm: nn.LSTM, seed: int = 0) -> dict[str, Tensor]:
 
     h_prev = o_prev * torch.tanh(c_prev)
     d_c = torch.autograd.functional.jacobian(lambda c: cell(x, o_prev * torch.tanh(c), c), c_prev)
-    d_x, d_h, _ = torch.autograd.functional.jacobian(cell, (x, h_prev, c_prev))
+    d_x, d_h, d_c_at_h = torch.autograd.functional.jacobian(cell, (x, h_prev, c_prev))
     with torch.no_grad():
         f = lstm_gates(x, h_prev, *params)[1]
-    return {"dc_dc": d_c.detach(), "dc_dx": d_x, "dc_dh": d_h, "f": f}
+    return {"dc_dc": d_c.detach(), "dc_dc_at_h": d_c_at_h, "dc_dx": d_x, "dc_dh": d_h, "f": f}
 
 
 @torch.no_grad()
