@@ -358,9 +358,10 @@ def reading_minutes(source: nbformat.NotebookNode, cells: list) -> int:
     for cell in source.cells:
         if cell.cell_type != "code" or {"remove-cell", "remove-input"} & set(_tags(cell)):
             continue
+        shown = [line for line in cell.source.splitlines() if line.strip()]
         total = dataclasses.replace(
             total,
-            code_lines=total.code_lines + len([ln for ln in cell.source.splitlines() if ln.strip()]),
+            code_lines=total.code_lines + len(shown),
             figures=total.figures + bool(cell.metadata.get("mystnb", {}).get("figure")),
         )
     return chapter_plan.reading_minutes(total)
