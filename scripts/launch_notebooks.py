@@ -10,6 +10,10 @@ roles and directive fences. For every notebook page of the book (``_toc.yml``) t
 * every glued number written in, as the book's build computed it (read from the build's
   executed notebooks and ``*.glue.json``); a note at the top says so, and the code cells
   recompute them;
+* the chapter plan's reading time written in, counted from the page's words, formulas, shown
+  code and figures by the book's own rule (``book/_ext/chapter_plan.py``:
+  :func:`reading_counts`, :func:`reading_minutes`), so it is the same on every machine; the run
+  time, a timing of the build, stays a link to the book's page;
 * citations as author-year links to the bibliography, ``{term}``/``{doc}``/``{ref}`` and links
   to other pages as links to the HTML book, admonitions as blockquotes, dropdowns (the
   exercises' solutions) folded in ``<details>`` (all by ``myst_markdown``), and each figure's
@@ -41,6 +45,7 @@ from __future__ import annotations
 import argparse
 import ast
 import codecs
+import dataclasses
 import functools
 import json
 import posixpath
@@ -53,6 +58,8 @@ import nbformat
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+import chapter_plan  # noqa: E402
 import myst_markdown  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -318,6 +325,48 @@ def check_told_to_run_solution(source: str) -> str:
     return CHECK_LINE.sub(line, source, count=1) if match else f"{line}\n{source}"
 
 
+# -- the reading time ----------------------------------------------------------------------
+def markdown_counts(text: str) -> chapter_plan.ReadingCounts:
+    """What a reader reads in one Markdown cell, counted by the book's rule: the cell parsed
+    into a docutils tree (MyST's parser, ``$`` math on) and handed to ``reading_counts``."""
+    from docutils.core import publish_doctree
+    from myst_parser.parsers.docutils_ import Parser
+
+    settings = {"myst_enable_extensions": ["dollarmath"], "report_level": 5, "halt_level": 5,
+                "warning_stream": False}  # fmt: skip
+    return chapter_plan.reading_counts(
+        publish_doctree(text, parser=Parser(), settings_overrides=settings)
+    )
+
+
+def reading_minutes(source: nbformat.NotebookNode, cells: list) -> int:
+    """The page's reading time in minutes, by ``chapter_plan.reading_minutes``: the words and
+    formulas of the launch notebook's Markdown (its own note left out), the lines of code the
+    page shows (not its ``remove-cell`` or ``remove-input`` cells) and its captioned figures.
+    It counts what is written in the notebook, so it is the same on every machine; the tables
+    and plots that the cells print are not counted."""
+    total = chapter_plan.ReadingCounts()
+    for cell in cells:
+        if cell.cell_type == "markdown" and cell.get("id") != "launch-note":
+            counts = markdown_counts(cell.source)
+            total = dataclasses.replace(
+                total,
+                words=total.words + counts.words,
+                inline_math_words=total.inline_math_words + counts.inline_math_words,
+                display_equations=total.display_equations + counts.display_equations,
+            )
+    for cell in source.cells:
+        if cell.cell_type != "code" or {"remove-cell", "remove-input"} & set(_tags(cell)):
+            continue
+        shown = [line for line in cell.source.splitlines() if line.strip()]
+        total = dataclasses.replace(
+            total,
+            code_lines=total.code_lines + len(shown),
+            figures=total.figures + bool(cell.metadata.get("mystnb", {}).get("figure")),
+        )
+    return chapter_plan.reading_minutes(total)
+
+
 def note(page: Page, title: str) -> str:
     return (
         f"*This is the runnable copy of **{title}**, a page of "
@@ -367,6 +416,10 @@ def launch_notebook(root: Path, docname: str, glued: dict) -> nbformat.NotebookN
                 )
         elif cell.cell_type == "raw":
             cells.append(cell)
+    if any(myst_markdown.READING_TIME in c.source for c in cells):
+        minutes = f"about {reading_minutes(source, cells)} min"
+        for c in cells:
+            c.source = c.source.replace(myst_markdown.READING_TIME, minutes)
     nb = nbformat.v4.new_notebook(cells=cells, metadata=dict(source.metadata))
     nb.metadata["launch"] = {"source": f"{BOOK}/{docname}.ipynb", "glue": page.used}
     nb.nbformat, nb.nbformat_minor = source.nbformat, source.nbformat_minor

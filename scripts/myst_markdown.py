@@ -13,8 +13,10 @@ links to and what the build glued) for everything it cannot decide alone:
 * directives: admonitions -> a blockquote with a bold title; dropdowns (``{dropdown}`` or an
   admonition of class ``dropdown``) -> ``<details><summary>``; ``{figure}`` -> an image and
   its caption; ``{math}`` -> ``$$``; glued figures -> a link to the page; ``{chapter-plan}``
-  -> a blockquote with its prerequisites linked and its objectives (the times are the build's,
-  linked on the book's page); an unknown directive is an error.
+  -> a blockquote with its prerequisites linked, a place for the reading time (``READING_TIME``,
+  which the caller fills: it needs the whole page), the run time linked on the book's page (it is
+  the build's, and differs from machine to machine) and its objectives; an unknown directive is
+  an error.
 * links to another page's ``.ipynb``/``.md`` -> its HTML page; ``(label)=`` targets -> anchors.
 
 Code (fenced blocks and inline spans) and math are left as they are.
@@ -184,15 +186,22 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}".rstrip() for line in text.splitlines())
 
 
+# Where a chapter's plan states its reading time: the caller (scripts/launch_notebooks.py)
+# counts the whole page and writes the time in.
+READING_TIME = "<!-- reading time -->"
+
+
 def chapter_plan(book: Book, prerequisites: str, objectives: str) -> str:
-    """The chapter's plan (``book/_ext/chapter_plan.py``) without its two times, which only the
-    book's build computes: prerequisites as links, a link to the times on the book's page,
-    the objectives as written."""
+    """The chapter's plan (``book/_ext/chapter_plan.py``): prerequisites as links, the reading
+    time's placeholder (``READING_TIME``), a link to the run time on the book's page (a timing
+    of the book's build, which another machine would not repeat), the objectives as written."""
     targets = prerequisites.replace(",", " ").split()
     links = "; ".join(f"[{book.title(t)}]({book.page_url(t)})" for t in targets) or "none"
     return (
         f"**Plan of the chapter**\n\n**Prerequisites:** {links}.\n\n"
-        f"**Reading and run times:** on [the book's page]({book.page_url('')}).\n\n{objectives}"
+        f"**Reading time:** {READING_TIME}. **Run time:** measured by the book's build, on "
+        f"[the book's page]({book.page_url('')}); it differs from machine to machine.\n\n"
+        f"{objectives}"
     )
 
 

@@ -96,6 +96,44 @@ def test_every_glued_value_is_written_in():
                 )
 
 
+PLAN_TIMES = re.compile(
+    r"\*\*Reading time:\*\* about (\d+) min\. \*\*Run time:\*\* measured by the book's build, "
+    r"on \[the book's page\]\(([^)]+)\); it differs from machine to machine\."
+)
+
+
+def test_the_plan_states_the_reading_time_and_links_the_run_time():
+    """Each chapter's plan writes in its reading time, counted from the notebook as the book
+    counts a page (``chapter_plan.reading_minutes``), and links the run time, a timing of the
+    build, to the book's page. Catches: a plan that sends the Colab reader to the book's page
+    for both times, a reading time left as its placeholder or typed by hand (it would not
+    follow the text), and a run time written in (another machine's build would make the
+    notebook stale)."""
+    for doc in (p for p in PAGES if p.startswith("chapters/")):
+        cells = _launch(doc).cells
+        plan = next((c for c in cells if "**Plan of the chapter**" in c.source), None)
+        assert plan is not None, f"{doc}: no chapter plan"
+        assert myst_markdown.READING_TIME not in plan.source, f"{doc}: reading time not filled"
+        m = PLAN_TIMES.search(" ".join(plan.source.replace(">", " ").split()))
+        assert m, f"{doc}: the plan does not state the reading time and link the run time"
+        assert int(m.group(1)) == ln.reading_minutes(_source(doc), cells), doc
+        assert m.group(2) == ln.Page(ROOT, doc, {}).page_url(""), doc
+
+
+def test_reading_time_counts_what_the_page_shows():
+    """The reading time of a small notebook, by the book's rates: 400 words (2 min) and 20
+    shown lines of code at 3 s (1 min) make 3 min; a removed cell and the launch note are not
+    read. Catches: counting the hidden cells or the note, and not counting the code."""
+    md = nbformat.v4.new_markdown_cell("word " * 400, id="m")
+    shown = nbformat.v4.new_code_cell("\n".join(f"x{i} = {i}" for i in range(20)))
+    hidden = nbformat.v4.new_code_cell("\n".join(f"y{i} = {i}" for i in range(200)))
+    hidden.metadata["tags"] = ["remove-cell"]
+    note = nbformat.v4.new_markdown_cell("word " * 1000, id="launch-note")
+    source = nbformat.v4.new_notebook(cells=[md, shown, hidden])
+    assert ln.markdown_counts("Two words and $x^2 + y^2$.").inline_math_words == 2
+    assert ln.reading_minutes(source, [note, md]) == 3
+
+
 def test_solutions_are_folded():
     """Every dropdown (the exercises' solutions) is a ``<details>`` block holding its whole
     body. Catches: solutions shown unfolded beside the questions, as a blockquote."""

@@ -202,3 +202,31 @@ def test_every_table_a_chapter_makes_is_shown():
                 assert not lost, (
                     f"{path.name}, cell {i}: rnngrad.table on line {lost} is never shown"
                 )
+
+
+TEST_PATH = re.compile(r"\btests/[\w./-]*?\w\.py\b")
+
+
+def _named_test_paths(text: str) -> set[str]:
+    """The ``tests/...py`` paths a page names (in its prose or its code)."""
+    return set(TEST_PATH.findall(text))
+
+
+def test_every_test_file_the_book_names_exists():
+    """A chapter or page that cites a test file (``tests/unit/test_nongated.py`` checks it)
+    must name one that exists. Catches a path left behind when the tests moved into
+    ``tests/unit/`` (chapter 11 cited ``tests/test_nongated.py``, chapter 15
+    ``tests/test_recall_tasks.py``): the reader looks for a file that is not there."""
+    assert _named_test_paths("see `tests/test_nongated.py` and tests/unit/test_x.py.") == {
+        "tests/test_nongated.py",
+        "tests/unit/test_x.py",
+    }
+    pages = [(p, p.read_text()) for p in sorted(BOOK.glob("*.md"))]
+    pages += [(p, p.read_text()) for p in chapter_notebooks()]
+    missing = [
+        f"{path.relative_to(ROOT)} names {name}"
+        for path, text in pages
+        for name in sorted(_named_test_paths(text))
+        if not (ROOT / name).is_file()
+    ]
+    assert not missing, "no such test file: " + "; ".join(missing)
