@@ -399,7 +399,7 @@ def launch_notebook(root: Path, docname: str, glued: dict) -> nbformat.NotebookN
             cells.append(new)
         elif cell.cell_type == "code" and i in keep:
             # The set-up cell's template names the repository as {url} (rnngrad's SETUP_CELL).
-            code = cell.source.replace("git+{url}", f"git+{repo_url}")
+            code = cell.source.replace("{url}", repo_url)
             metadata = dict(cell.metadata)
             if roles.get(i) == "solution":
                 code, metadata["cellView"] = as_solution_form(code), "form"

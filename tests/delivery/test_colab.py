@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ROOT, chapter_notebooks, need, slow_timeout
 
-REPOSITORY = "git+https://github.com/gradients-through-time/gradients-through-time"
+REPOSITORY = "https://github.com/gradients-through-time/gradients-through-time"
 # What Colab preinstalls (the packages the book needs), and the kernel machinery nbclient uses.
 COLAB = {
     "torch": "2.13.0",  # the CPU wheel that installs offline here; Colab's is a CUDA build
@@ -64,11 +64,9 @@ def _small_notebook(tmp: Path) -> Path:
     explorer = next(c for c in code if "rnngrad.explore(" in "".join(c["source"]))
     assert "".join(imports["source"]).lstrip().startswith(("import", "from")), "no imports cell"
     source = "".join(first["source"])
-    assert REPOSITORY in source, "the first cell no longer installs from the repository"
-    first = {
-        **first,
-        "source": source.replace(f"rnngrad @ {REPOSITORY}", f"rnngrad @ {ROOT.as_uri()}"),
-    }
+    assert f'"{REPOSITORY}"' in source, "the first cell no longer clones the repository"
+    # Cloned from this checkout's commits instead (offline), results archive included.
+    first = {**first, "source": source.replace(f'"{REPOSITORY}"', f'"{ROOT.as_uri()}"')}
     for cell in (first, imports, explorer):
         cell["outputs"], cell["execution_count"] = [], None
     nb["cells"] = [first, imports, explorer]

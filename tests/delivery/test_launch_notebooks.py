@@ -55,7 +55,7 @@ def test_no_raw_myst_is_left():
 def test_the_setup_cell_comes_first():
     """The first code cell is the set-up cell, with the configured repository (it installs
     rnngrad in Colab). Catches: the set-up cell dropped with the other remove-cell cells, and
-    a page whose set-up cell still reads git+{url} (the template's placeholder)."""
+    a page whose set-up cell still reads {url} (the template's placeholder)."""
     from rnngrad.notebook.helpers import SETUP_CELL
 
     for doc in PAGES:

@@ -44,7 +44,7 @@ def test_every_chapter_starts_with_the_one_setup_cell():
     from rnngrad.notebook.helpers import SETUP_CELL
 
     expected = SETUP_CELL.replace("{url}", REPO_URL)
-    assert re.findall(r"git\+(https://[^\s\"']+)", expected) == [REPO_URL]
+    assert re.findall(r"\"(https://[^\s\"']+)\"", expected) == [REPO_URL]
     for nb_path in chapter_notebooks():
         nb = json.loads(nb_path.read_text())
         first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")

@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from rnngrad.core.scale import step_scale
 from rnngrad.training.loop import History, Stop
 from rnngrad.training.spec import RunSpec, execute
 
@@ -66,9 +67,10 @@ def save(spec: RunSpec, model: nn.Module, history: History, directory: Path | No
 
 def kept(spec: RunSpec, directory: Path | None = None) -> tuple[nn.Module, History]:
     """The trained model and history of ``spec``: the saved specimen, or a run trained now
-    when none is saved (``execute``: the same arithmetic)."""
+    when none is saved or the class-scale switch shortens runs (``execute``: the same
+    arithmetic)."""
     source = path(spec, directory)
-    if not source.exists():
+    if not source.exists() or step_scale() != 1:  # a class-scale session trains its own, shorter
         return execute(spec)
     stored = torch.load(source, weights_only=True)
     if stored["spec_hash"] != spec_hash(spec):
