@@ -220,5 +220,7 @@ def test_the_pdf_numbers_chapters_as_the_pages_do(pdf_path):
     text = _text(pdf_path)
     first = next(_chapter_titles())
     headers = re.findall(r"Chapter (\d+)\. " + re.escape(first), text)
-    assert headers and set(headers) == {"1"}, f"{first!r} is headed as chapter {sorted(set(headers))}"
+    assert headers and set(headers) == {"1"}, (
+        f"{first!r} is headed as chapter {sorted(set(headers))}"
+    )
     assert not re.search(r"Chapter \d+\. The short answer", text)
