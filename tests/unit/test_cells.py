@@ -131,3 +131,97 @@ def test_the_two_gru_conventions_are_one_model_under_z_to_one_minus_z():
     torch.testing.assert_close(_cho_gru_step(x, h, *flipped), ours, atol=1e-12, rtol=1e-12)
     # Without the flip the two conventions are different models.
     assert not torch.allclose(_cho_gru_step(x, h, *params), ours, atol=1e-3)
+
+
+def test_rnn_step_is_tanh_by_default():
+    """Catches another default non-linearity (step_function always passes the module's)."""
+    from rnngrad.cells import rnn_step
+
+    g = torch.Generator().manual_seed(0)
+    x, h = torch.randn(2, 3, generator=g), torch.randn(2, 4, generator=g)
+    w_ih, w_hh = torch.randn(4, 3, generator=g), torch.randn(4, 4, generator=g)
+    b_ih, b_hh = torch.randn(4, generator=g), torch.randn(4, generator=g)
+    expected = torch.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
+    torch.testing.assert_close(rnn_step(x, h, w_ih, w_hh, b_ih, b_hh), expected)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_a_single_vector_steps_like_a_row_of_a_batch(kind):
+    """The Jacobians (rnngrad.measure.jacobians) step one sequence as plain vectors (H,):
+    the gates are split along the last axis, which for a vector is its only one. Catches a
+    split along dim=1 (right for a batch, an error for a vector)."""
+    from rnngrad.cells import gru_step, lstm_step
+
+    torch.manual_seed(4)
+    cell = CELLS[kind](3, 5).double()
+    params = [p.detach() for p in layer_parameters(cell)]
+    x, h = torch.randn(2, 3, dtype=torch.float64), torch.randn(2, 5, dtype=torch.float64)
+    if kind == "lstm":
+        c = torch.randn(2, 5, dtype=torch.float64)
+        batch = lstm_step(x, (h, c), *params)
+        single = lstm_step(x[1], (h[1], c[1]), *params)
+        for a, b in zip(single, batch, strict=True):
+            torch.testing.assert_close(a, b[1])
+    else:
+        torch.testing.assert_close(gru_step(x[1], h[1], *params), gru_step(x, h, *params)[1])
+
+
+def test_replay_and_unroll_name_what_they_take():
+    """Catches: a *Cell accepted by replay, a 2-D input passed on because its last size is
+    right (the check needs both conditions, not either), and blurred messages."""
+    from rnngrad.cells import replay
+
+    message = r"^replay takes a sequence module; call step_function\(cell\) for a \*Cell$"
+    with pytest.raises(TypeError, match=message):
+        replay(nn.GRUCell(3, 4), torch.zeros(5, 2, 3))
+    with pytest.raises(ValueError, match=r"x must have shape \(T, B, 3\), got \(5, 3\)"):
+        replay(nn.GRU(3, 4), torch.zeros(5, 3))
+    with pytest.raises(ValueError, match=r"x must have shape \(T, B, 3\), got \(5, 2, 4\)"):
+        replay(nn.GRU(3, 4), torch.zeros(5, 2, 4))
+    with pytest.raises(TypeError, match=message.replace("replay", "unroll")):
+        unroll(nn.LSTMCell(3, 4), torch.zeros(5, 2, 3))
+    with pytest.raises(ValueError, match=r"with batch_first\), got \(5, 3\)$"):
+        unroll(nn.GRU(3, 4), torch.zeros(5, 3))
+
+
+@pytest.mark.parametrize("kind, layers", [("lstm", 1), ("gru", 3), ("lstm", 3)])
+def test_unroll_starts_from_zeros_like_the_fused_module(kind, layers):
+    """Without a state both start from zeros of shape (layers, B, H) (h and c for the LSTM);
+    one sequence (B = 1) under three layers. Catches: a zero start without the layer axis,
+    or a single tensor where the LSTM needs the pair (h_0, c_0)."""
+    torch.manual_seed(6)
+    module = MODULES[kind](3, 4, layers).double()
+    x = torch.randn(5, 1, 3, dtype=torch.float64)
+    out, last = unroll(module, x)
+    fused_out, fused_last = module(x)
+    torch.testing.assert_close(out, fused_out)
+    for a, b in zip(
+        last if kind == "lstm" else [last],
+        fused_last if kind == "lstm" else [fused_last],
+        strict=True,
+    ):
+        torch.testing.assert_close(a, b)
+
+
+def test_cell_types_default_layer_and_unsupported_modules():
+    """Each module and cell named by its kind; ``layer_parameters`` and ``step_function``
+    read layer 0 unless told; projections and bidirectional modules are refused by name.
+    Catches: a misspelt kind for the plain RNN, a default layer of 1 (an error on one-layer
+    modules), the projection or direction checks skipped, blurred messages."""
+    for kind in ("rnn", "lstm", "gru"):
+        assert cell_type(MODULES[kind](2, 3)) == kind
+        assert cell_type(CELLS[kind](2, 3)) == kind
+    with pytest.raises(TypeError, match="or their \\*Cell, got Linear$"):
+        cell_type(nn.Linear(2, 2))
+    gru = nn.GRU(3, 4, num_layers=2)
+    assert layer_parameters(gru)[1] is gru.weight_hh_l0
+    x, h = torch.randn(2, 3), torch.randn(2, 4)
+    torch.testing.assert_close(step_function(gru)(x, h), step_function(gru, 0)(x, h))
+    lstm = nn.LSTM(3, 4)
+    torch.testing.assert_close(
+        step_function(lstm)(x, (h, h))[0], lstm(x[None], (h[None], h[None]))[0][0]
+    )
+    with pytest.raises(ValueError, match="^LSTMs with proj_size > 0 are not supported$"):
+        layer_parameters(nn.LSTM(3, 4, proj_size=2))
+    with pytest.raises(ValueError, match="^bidirectional modules are not supported$"):
+        layer_parameters(nn.GRU(3, 4, bidirectional=True))

@@ -182,3 +182,46 @@ def test_update_bias_reaches_every_layer():
         x = torch.zeros(1, 2 if k == 0 else 3)
         h = gru_step(x, torch.ones(1, 3), *layer_parameters(gru, k))
         torch.testing.assert_close(h.detach(), torch.full((1, 3), z))
+
+
+def test_orthogonal_matrices_sizes_defaults_and_generators():
+    """One by one is a valid size ([[+-1]]); zero and 2.0 are not; the same
+    generator seed gives the same matrix; the defaults are gain 1 in float64. Catches: a size
+    check that lets 0 or a float through (or refuses 1), a generator that is not used (the
+    global stream instead), another default gain or dtype, blurred messages."""
+    from rnngrad.cells.init import random_orthogonal
+
+    one = random_orthogonal(1, torch.Generator().manual_seed(0))
+    assert one.shape == (1, 1) and abs(one.item()) == 1.0
+    assert scaled_orthogonal(1).abs().item() == pytest.approx(1.0)
+    for bad in (0, 2.0):
+        with pytest.raises(ValueError, match=f"^n must be a positive int, got {bad!r}$"):
+            random_orthogonal(bad)
+    for make in (random_orthogonal, scaled_orthogonal):
+        a = make(4, generator=torch.Generator().manual_seed(3))
+        b = make(4, generator=torch.Generator().manual_seed(3))
+        assert torch.equal(a, b)
+    q = scaled_orthogonal(4)
+    assert q.dtype == torch.float64
+    torch.testing.assert_close(q @ q.T, torch.eye(4, dtype=torch.float64))
+    with pytest.raises(ValueError, match="^singular_values must not be empty$"):
+        with_singular_values([])
+
+
+def test_forget_bias_refusals_name_the_module():
+    """Catches: messages that do not name the module, or blur the bias-free case."""
+    with pytest.raises(ValueError, match="^a forget-gate bias needs an LSTM, got GRU$"):
+        set_forget_bias_(nn.GRU(2, 3), 1.0)
+    message = "^the LSTM was built with bias=False; it has no forget-gate bias$"
+    with pytest.raises(ValueError, match=message):
+        set_forget_bias_(nn.LSTM(2, 3, bias=False), 1.0)
+
+
+def test_a_requested_dtype_reaches_every_factor():
+    """Catches a ``dtype`` dropped on the way (float64 factors against float32 values: an
+    error, or a float64 matrix returned for float32)."""
+    g = torch.Generator().manual_seed(2)
+    w = with_singular_values([2.0, 0.5], generator=g, dtype=torch.float32)
+    assert w.dtype == torch.float32
+    torch.testing.assert_close(torch.linalg.svdvals(w), torch.tensor([2.0, 0.5]))
+    assert scaled_orthogonal(3, 0.5, generator=g, dtype=torch.float32).dtype == torch.float32

@@ -181,3 +181,115 @@ def test_chapter_3_path_statements():
     assert d3[40] > 1e-3 and r3[40] > 1e3 * r0[40]
     assert (d3 / (d3 + r3))[5] > (d3 / (d3 + r3))[40]  # the pure diagonal's share falls with lag
     assert rb[40] > 1 and db.max() <= 1 + 1e-12
+
+
+@pytest.mark.parametrize("singular_value", [None, 2.0])
+def test_random_lstm_paths_is_the_documented_measurement(singular_value):
+    """The book's measurement rebuilt from its description: ``nn.LSTM(hidden, hidden)`` in
+    float64 under ``torch.manual_seed(0)``, the forget gate's total bias set (b_ih's forget
+    rows, b_hh's zeroed), optionally every recurrent singular value set (generator seed 0),
+    then per sequence x ~ N(0, 1) (steps, hidden) followed by dL/dh_T ~ N(0, 1) from one
+    generator (seed 1), each split's parts divided by its ||dL/dc_T|| and averaged.
+    Catches: other seeds or draw order, a forget bias on one bias vector only, parts not
+    relative to ||dL/dc_T|| (or to the wrong lag), a sum instead of a mean, the singular
+    values ignored."""
+    import rnngrad
+
+    hidden, steps, sequences = 5, 12, 3
+    direct, rest = J.random_lstm_paths(
+        1.5, singular_value, hidden=hidden, steps=steps, sequences=sequences
+    )
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(hidden, hidden).double()
+    with torch.no_grad():
+        lstm.bias_ih_l0[hidden : 2 * hidden] = 1.5
+        lstm.bias_hh_l0[hidden : 2 * hidden] = 0.0
+    if singular_value is not None:
+        rnngrad.set_recurrent_singular_values_(
+            lstm, singular_value, generator=torch.Generator().manual_seed(0)
+        )
+        assert torch.linalg.svdvals(lstm.weight_hh_l0.detach()).max() > 1.5
+    g = torch.Generator().manual_seed(1)
+    d, r = torch.zeros(steps, dtype=torch.float64), torch.zeros(steps, dtype=torch.float64)
+    for _ in range(sequences):
+        x = torch.randn(steps, hidden, dtype=torch.float64, generator=g)
+        v = torch.randn(hidden, dtype=torch.float64, generator=g)
+        split = J.lstm_path_split(lstm, x, v)
+        d += split.direct / split.total[0] / sequences
+        r += split.rest / split.total[0] / sequences
+    assert direct.shape == rest.shape == (steps,)
+    torch.testing.assert_close(direct, d, rtol=1e-12, atol=0)
+    torch.testing.assert_close(rest, r, rtol=1e-12, atol=0)
+    assert direct[0] == pytest.approx(1.0) and rest[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_gru_path_split_totals_are_autograd_and_direct_is_the_update_gate_product():
+    """For L = <v, h_T>: ``total`` at lag k is ||dL/dh_{T-k}|| from autograd, ``direct`` is
+    ||z_{T-k+1} ... z_T * v|| and ``rest`` the norm of the difference, one number per lag.
+    Catches: totals never compared (None, or one norm over all lags), the direct part or
+    the rest normed over the whole array instead of per lag."""
+    torch.manual_seed(0)
+    gru = torch.nn.GRU(H, H).double()
+    steps = 15
+    x = torch.randn(steps, H, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    v = torch.randn(H, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    split = J.gru_path_split(gru, x, v)
+    params = layer_parameters(gru)
+    h, hs = torch.zeros(H, dtype=torch.float64), []
+    for x_t in x:
+        h = gru_step(x_t, h, *params)
+        hs.append(h)
+    grads = torch.autograd.grad((v * h).sum(), hs)  # dL/dh_1 .. dL/dh_T
+    auto = torch.stack([g.norm() for g in grads]).flip(0)  # by lag
+    assert split.total.shape == split.direct.shape == split.rest.shape == (steps,)
+    torch.testing.assert_close(split.total, auto, rtol=1e-10, atol=1e-300)
+    z = torch.stack([j.gates[1] for j in J.gru_jacobians(gru, x)])  # z_1 .. z_T
+    for k in (0, 1, 6):
+        direct = torch.prod(z[steps - k :], dim=0) * v
+        assert split.direct[k].item() == pytest.approx(direct.norm().item(), rel=1e-10)
+        rest = (grads[steps - 1 - k] - direct).norm().item()
+        assert split.rest[k].item() == pytest.approx(rest, rel=1e-10)
+
+
+def test_direct_share_is_direct_over_direct_plus_rest():
+    """3 / (3 + 1) = 0.75 and 0 / (0 + 2) = 0. Catches a share taken as direct / (direct - rest)
+    (1.5), which the all-direct case (rest = 0) cannot tell."""
+    split = J.PathSplit(
+        total=torch.tensor([3.5, 2.0]),
+        direct=torch.tensor([3.0, 0.0]),
+        rest=torch.tensor([1.0, 2.0]),
+    )
+    torch.testing.assert_close(split.direct_share(), torch.tensor([0.75, 0.0]))
+
+
+def test_jacobians_of_modules_without_biases_and_from_a_given_start():
+    """A GRU and an LSTM built with ``bias=False`` have no bias tensors (None): their
+    Jacobians still match autograd, the GRU's from a non-zero h_0. Catches: every parameter
+    detached, None included (an error), and a start ``h0`` that is ignored (zeros used)."""
+    torch.manual_seed(1)
+    gru = torch.nn.GRU(H, H, bias=False).double()
+    x = torch.randn(6, H, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    h0 = torch.randn(H, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    params = layer_parameters(gru)
+
+    def run(h):
+        for x_t in x:
+            h = gru_step(x_t, h, *params)
+        return h
+
+    auto = torch.autograd.functional.jacobian(run, h0)
+    got = J.chain([j.matrix() for j in J.gru_jacobians(gru, x, h0)])
+    torch.testing.assert_close(got, auto, rtol=1e-9, atol=1e-14)
+    torch.manual_seed(2)
+    lstm = torch.nn.LSTM(H, H, bias=False).double()
+    auto = _autograd_state_jacobian(lstm, x)
+    got = J.chain([b.matrix() for b in J.lstm_blocks(lstm, x)])
+    torch.testing.assert_close(got, auto, rtol=1e-9, atol=1e-14)
+
+
+def test_random_lstm_paths_defaults_are_the_books_setting():
+    """Chapters 3 and 10 call it with a forget bias alone: 64 units, 100 steps, 4 sequences.
+    Catches other defaults (the chapters would measure another LSTM)."""
+    explicit = J.random_lstm_paths(3.0, hidden=64, steps=100, sequences=4)
+    for a, b in zip(J.random_lstm_paths(3.0), explicit, strict=True):
+        assert torch.equal(a, b)

@@ -1,5 +1,7 @@
 """The probe's gradients and Jacobians agree with independent autograd computations."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -307,3 +309,154 @@ def test_the_weight_gradient_is_a_sum_over_time():
     model.zero_grad()
     task.loss(model(x), y).backward()
     torch.testing.assert_close(summed, model.rnn.weight_hh_l0.grad, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "cell, options",
+    [("lru", {}), ("mingru", {}), ("indrnn", {"num_layers": 3}), ("leaky", {})],
+)
+def test_every_path_of_the_probe_traces_the_states_the_read_out_takes(cell, options):
+    """The probe's other ways in: a model that unrolls itself (the LRU, complex states), a
+    selective layer (the SSM), the top layer of a three-layer IndRNN (the two below run
+    whole) and a step-by-step cell (the leaky unit). Its states are those the model's own
+    read-out takes (same loss as the model's forward pass), and dL/dh_T is autograd's
+    gradient of that loss at h_T. Catches: a probe that misses a path (the LRU sent to
+    ``model.rnn``), feeds the top IndRNN layer the first layer's output or takes the middle
+    layer as the top (possible only with three layers), or unrolls the input as None."""
+    task = AddingProblem(T=7)
+    model = make_model(cell, task, hidden_size=4, seed=0, **options).double()
+    x, y = task.sample(3, torch.Generator().manual_seed(0))
+    x, y = x.double(), y.double()
+    trace = probe(model, task, x, y)
+    assert trace.dL_dh.shape[:2] == (3, 7)
+    hidden = trace.h.clone().requires_grad_()
+    loss = task.loss(model.readout(hidden), y)
+    (grad,) = torch.autograd.grad(loss, hidden)
+    assert trace.loss == pytest.approx(task.loss(model(x), y).item(), rel=1e-12)
+    assert loss.item() == pytest.approx(trace.loss, rel=1e-12)
+    torch.testing.assert_close(trace.dL_dh[:, -1], grad[:, -1], rtol=1e-10, atol=1e-12)
+    assert (trace.gradient_norms() > 0).all()
+    if cell in ("lru", "mingru"):
+        with pytest.raises(ValueError, match="step-by-step cells, not"):
+            probe(model, task, x, y, truncate=2)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "leaky"])
+@pytest.mark.parametrize("k", [1, 4])
+def test_truncated_probe_is_the_full_gradient_on_the_last_chunk_and_zero_before(cell, k):
+    """BPTT(k) of a last-step loss: the chunks are counted back from the last step, so
+    dL/dh_t (and dL/dc_t for the LSTM) is the full gradient for the last k steps and exactly 0
+    before; the states themselves are those of the full run. T = 9 is no multiple of k = 4,
+    so chunks counted from the first step (a cut after step 8) would show here. Catches: a
+    truncation that is ignored, cut from the front, or that never resets the LSTM's cell."""
+    T = 9
+    task = AddingProblem(T=T)
+    model, x, y = _float64_setup(cell, task, hidden_size=5, batch=3, data_seed=4)
+    full, cut = probe(model, task, x, y), probe(model, task, x, y, truncate=k)
+    torch.testing.assert_close(cut.h, full.h, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(cut.dL_dh[:, T - k :], full.dL_dh[:, T - k :])
+    assert (cut.dL_dh[:, : T - k] == 0).all()
+    assert (full.dL_dh[:, : T - k].abs() > 0).any()
+    if cell == "lstm":
+        torch.testing.assert_close(cut.c, full.c, rtol=1e-12, atol=1e-14)
+        torch.testing.assert_close(cut.dL_dc[:, T - k :], full.dL_dc[:, T - k :])
+        assert (cut.dL_dc[:, : T - k] == 0).all()
+
+
+def test_jacobians_of_a_truncated_probe_are_zero_behind_the_cut():
+    """With ``truncate=k`` the states before the last chunk are cut off from h_T: their
+    Jacobians are exactly zero (autograd reports no path, not an error), the last k equal the
+    full probe's. One sequence (B = 1), so a zero block shaped from another row of the batch
+    fails. Catches: ``allow_unused`` dropped (an error) or None gradients not replaced by
+    zeros of the state's shape."""
+    task = AddingProblem(T=6)
+    model, x, y = _float64_setup("gru", task, hidden_size=3, batch=1, data_seed=5)
+    full = probe(model, task, x, y, jacobians=True)
+    cut = probe(model, task, x, y, jacobians=True, truncate=2)
+    assert cut.jacobians.shape == (6, 3, 3)
+    assert (cut.jacobians[:4] == 0).all()
+    torch.testing.assert_close(cut.jacobians[4:], full.jacobians[4:])
+
+
+def test_truncated_probing_of_a_two_layer_fused_model_raises():
+    task = AddingProblem(T=5)
+    model, x, y = _float64_setup("gru", task, hidden_size=3, batch=2, data_seed=0, num_layers=2)
+    with pytest.raises(ValueError, match="^truncated probing takes one-layer models$"):
+        probe(model, task, x, y, truncate=2)
+
+
+def test_a_model_the_probe_cannot_look_inside_raises_a_type_error():
+    task = AddingProblem(T=4)
+    model = make_model("rnn", task, hidden_size=2, seed=0)
+    model.rnn = torch.nn.Linear(2, 2)
+    x, y = task.sample(2, torch.Generator().manual_seed(0))
+    with pytest.raises(TypeError, match="cannot look inside Linear"):
+        probe(model, task, x, y)
+
+
+def test_cell_gradient_norms_are_the_lstms_and_only_the_lstm_has_them():
+    """Catches: cell norms taken from dL/dh, a trace that drops the LSTM's cell states, or a
+    trace without a cell that does not say so."""
+    from rnngrad.measure.probe import gradient_norms
+
+    task = AddingProblem(T=6)
+    model, x, y = _float64_setup("lstm", task, hidden_size=4, batch=2, data_seed=0)
+    trace = probe(model, task, x, y)
+    _, (_, c_n) = model.rnn(x)
+    torch.testing.assert_close(trace.c[:, -1], c_n[-1])  # the cell states are kept too
+    torch.testing.assert_close(trace.cell_gradient_norms(), gradient_norms(trace.dL_dc))
+    assert not torch.allclose(trace.cell_gradient_norms(), trace.gradient_norms())
+    model, x, y = _float64_setup("gru", task, hidden_size=4, batch=2, data_seed=0)
+    with pytest.raises(
+        ValueError, match=r"^this trace has no cell state \(only the LSTM's has one\)$"
+    ):
+        probe(model, task, x, y).cell_gradient_norms()
+
+
+def test_gradient_norms_of_complex_states_are_of_the_moduli_and_shapes_are_checked():
+    """|3 + 4i| = 5 and |1 - 1i| = sqrt 2. Catches: complex gradients cast to float64
+    (their imaginary parts dropped: 3 and 1)."""
+    from rnngrad.measure.probe import gradient_norms
+
+    grads = torch.tensor([[[3 + 4j], [1 - 1j]]], dtype=torch.complex64)  # (B=1, T=2, H=1)
+    torch.testing.assert_close(
+        gradient_norms(grads), torch.tensor([5.0, 2**0.5], dtype=torch.float64)
+    )
+    with pytest.raises(ValueError, match=r"grads must have shape \(B, T, H\), got \(2, 3\)"):
+        gradient_norms(torch.zeros(2, 3))
+
+
+def test_rnn_jacobian_norms_defaults_and_a_single_step():
+    """The defaults are the tanh RNN with unit-variance inputs and seed 0, and one step is a
+    valid run: ||diag(tanh'(u_1)) W||. At a pre-activation of exactly 0 (no input) the ReLU's
+    slope is taken as 0, like autograd's. Catches: other defaults, steps = 1 refused, a ReLU
+    slope of 1 at 0."""
+    w = with_singular_values([1.2, 0.5], generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(
+        rnn_jacobian_norms(w, 5),
+        rnn_jacobian_norms(w, 5, nonlinearity="tanh", input_scale=1.0, seed=0),
+    )
+    u = torch.randn(2, generator=torch.Generator().manual_seed(0), dtype=w.dtype)
+    one = torch.linalg.matrix_norm((1 - torch.tanh(u) ** 2)[:, None] * w, 2)
+    torch.testing.assert_close(rnn_jacobian_norms(w, 1), one.reshape(1))
+    relu = rnn_jacobian_norms(w, 1, nonlinearity="relu", input_scale=0.0)
+    assert relu.tolist() == [0.0]
+
+
+def test_a_probe_in_another_precision_leaves_the_model_as_it_was():
+    """``dtype`` probes a *copy*: the model keeps its float32 parameters, class targets stay
+    integers (a per-step copy task), and no Jacobians are asked for unless requested.
+    Catches: a shallow copy (``nn.Module.to`` converts the model in place), integer targets
+    cast to float64 (cross-entropy then reads them as probabilities), an unchecked
+    ``truncate``, and empty-string Jacobian fields instead of None."""
+    task = CopyTask(gap=2)
+    model = make_model("gru", task, hidden_size=4, seed=0)
+    x, y = task.sample(2, torch.Generator().manual_seed(0))
+    trace = probe(model, task, x, y, dtype=torch.float64)
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert trace.h.dtype == torch.float64
+    reference = copy.deepcopy(model).double()
+    assert trace.loss == pytest.approx(task.loss(reference(x.double()), y).item(), rel=1e-12)
+    assert trace.jacobians is None and trace.singular_values is None
+    with pytest.raises(ValueError, match="k must be an int >= 1"):
+        probe(model, task, x, y, truncate=0)

@@ -18,7 +18,7 @@ from rnngrad import (
     WordSenseTask,
     make_task,
 )
-from rnngrad.core.tasks import OBJECTS_PLURAL, OBJECTS_SINGULAR, PLURAL, VOCAB
+from rnngrad.core.tasks import OBJECTS_PLURAL, OBJECTS_SINGULAR, PLURAL, SENSE_VOCAB, VOCAB
 
 PLURAL_WORDS = {*PLURAL, *OBJECTS_PLURAL}
 
@@ -263,3 +263,234 @@ def test_adding_baseline_is_one_sixth_at_any_length(T, seed):
     assert (marks[:, : T // 2].sum(1) == 1).all() and (marks[:, T // 2 :].sum(1) == 1).all()
     assert ((1.0 - y) ** 2).mean().item() == pytest.approx(2 / 12, rel=0.05)
     assert task.baseline == pytest.approx(1 / 6)
+
+
+SMALL_TASKS = {  # built inside each test: code run at collection is never mutated
+    "adding": lambda: AddingProblem(T=6),
+    "copy": lambda: CopyTask(gap=3, symbols=4, to_copy=2),
+    "agreement": lambda: AgreementTask(clauses=1),
+    "echo": lambda: EchoSeries(T=5, delay=3),
+    "word_sense": lambda: WordSenseTask(distance=3, lead=1),
+    "tone": lambda: ToneTask(gap=3, classes=3, tone_steps=2),
+    "seasonal": lambda: SeasonalSeries(period=3, cycles=2, noise=0.5),
+}
+
+
+@pytest.mark.parametrize("name", SMALL_TASKS)
+def test_every_task_keeps_its_contract(name):
+    """Shapes (B, length, input_size) and one target per sequence (or per step); samples
+    drawn from the generator passed (the same seed twice gives the same batch, whatever the
+    global stream did in between); ``held_out`` is by default another ``sample`` of the same
+    size from the same generator; the metric of a regression task is its loss. Catches: a
+    generator that is not used, a held-out set of another size or stream, an input or output
+    width off by one, a metric computed from something else."""
+    task = SMALL_TASKS[name]()
+    x, y = task.sample(5, torch.Generator().manual_seed(1))
+    assert x.shape == (5, task.length, task.input_size)
+    assert y.shape == ((5, task.length) if task.per_step else (5,))
+    torch.rand(3)  # move the global stream
+    x2, y2 = task.sample(5, torch.Generator().manual_seed(1))
+    assert torch.equal(x, x2) and torch.equal(y, y2)
+    xh, yh = task.held_out(5, torch.Generator().manual_seed(1))
+    assert torch.equal(xh, x) and torch.equal(yh, y)
+    pred = torch.randn(
+        *((5, task.length) if task.per_step else (5,)),
+        task.output_size,
+        generator=torch.Generator().manual_seed(2),
+    )
+    if task.metric_name in ("MSE", "loss", "cross-entropy"):
+        assert task.metric(pred, y) == pytest.approx(float(task.loss(pred, y)))
+
+
+def test_regression_series_sizes_names_and_limits():
+    """Echo and seasonal series read and predict one number (input and output size 1, MSE);
+    their smallest valid sizes are accepted and one less is refused by name. Catches: a
+    limit off by one (delay = T refused, a period of 2 refused), a blurred message, a
+    seasonal baseline other than 1 + noise^2."""
+    assert (EchoSeries(T=1, delay=1).input_size, EchoSeries(T=1, delay=1).output_size) == (1, 1)
+    assert EchoSeries(T=4, delay=4).name == "echo (delay=4)"
+    assert EchoSeries(T=4, delay=4).metric_name == "MSE"
+    for kwargs, message in [
+        ({"T": 0, "delay": 1}, "^T must be an int >= 1, got 0$"),
+        ({"T": 3, "delay": 0}, "^delay must be an int >= 1, got 0$"),
+        ({"T": 3, "delay": 4}, r"^delay must be <= T \(3\), got 4$"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            EchoSeries(**kwargs)
+    s = SeasonalSeries(period=2, cycles=1, noise=0.5)
+    assert (s.input_size, s.output_size, s.metric_name) == (1, 1, "MSE")
+    assert s.name == "seasonal (period 2)"
+    assert s.baseline == pytest.approx(1.25) and s.naive == pytest.approx(2.5)
+    for kwargs, message in [
+        ({"period": 1}, "^period must be an int >= 2, got 1$"),
+        ({"cycles": 0}, "^cycles must be an int >= 1, got 0$"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            SeasonalSeries(**kwargs)
+
+
+def test_a_noiseless_seasonal_series_repeats_its_pattern():
+    """Without noise the series is its pattern repeated: x_t = x_{t+period}, and the target
+    (the next value) is the value one period back. Catches a target or pattern shifted by
+    one step."""
+    task = SeasonalSeries(period=4, cycles=3, noise=0.0)
+    x, y = task.sample(3, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(x[:, :-4, 0], x[:, 4:, 0])
+    torch.testing.assert_close(y, x[:, task.length - 4, 0])
+    assert not torch.equal(x[:, 0, 0], x[:, 1, 0])
+
+
+def test_word_sense_limits_names_and_every_filler():
+    """A distance of 1 and no lead words are valid, one less is refused by name; two senses;
+    every filler word is drawn (none left out of the range). Catches: limits off by one,
+    blurred messages, a third class, a filler range that starts at the second word."""
+    assert WordSenseTask(distance=1, lead=0).length == 2
+    task = WordSenseTask(distance=3, lead=1)
+    assert (task.name, task.output_size) == ("word sense (distance 3)", 2)
+    for kwargs, message in [
+        ({"distance": 0}, "^distance must be an int >= 1, got 0$"),
+        ({"lead": -1}, "^lead must be an int >= 0, got -1$"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            WordSenseTask(**kwargs)
+    x, _ = task.sample(200, torch.Generator().manual_seed(0))
+    words = {w for b in range(200) for w in task.sentence(x[b])}
+    from rnngrad.core.tasks import FILLERS
+
+    assert set(FILLERS) <= words
+
+
+def test_accuracy_is_the_share_of_argmax_hits():
+    """Two of three right: 2/3. Catches an argmax over the flattened batch."""
+    pred = torch.tensor([[0.0, 1.0], [1.0, 0.0], [0.2, 0.9]])
+    assert WordSenseTask().metric(pred, torch.tensor([1, 0, 0])) == pytest.approx(2 / 3)
+
+
+LIMITS = [
+    (AddingProblem, {}, "T", 2),
+    (CopyTask, {}, "gap", 1),
+    (CopyTask, {}, "to_copy", 1),
+    (CopyTask, {}, "symbols", 2),
+    (AgreementTask, {}, "clauses", 1),
+    (EchoSeries, {"delay": 1}, "T", 1),
+    (EchoSeries, {"T": 3}, "delay", 1),
+    (WordSenseTask, {}, "distance", 1),
+    (WordSenseTask, {}, "lead", 0),
+    (ToneTask, {}, "gap", 1),
+    (ToneTask, {}, "classes", 2),
+    (ToneTask, {}, "tone_steps", 2),
+    (SeasonalSeries, {}, "period", 2),
+    (SeasonalSeries, {}, "cycles", 1),
+]
+
+
+@pytest.mark.parametrize("cls, base, field, least", LIMITS, ids=lambda v: str(v))
+def test_each_size_takes_its_least_value_and_refuses_one_less(cls, base, field, least):
+    """Catches a limit off by one either way, a check that is skipped, and a message that
+    names another field."""
+    cls(**base, **{field: least})
+    with pytest.raises(ValueError, match=f"^{field} must be an int >= {least}, got {least - 1}$"):
+        cls(**base, **{field: least - 1})
+
+
+@pytest.mark.parametrize(
+    "make, name, sizes, metric, per_step, baseline",
+    [
+        (lambda: AddingProblem(T=6), "adding (T=6)", (2, 1), "MSE", False, 1 / 6),
+        (
+            lambda: CopyTask(gap=3, symbols=4, to_copy=2),
+            "copy (gap 3)",
+            (6, 5),
+            "cross-entropy",
+            True,
+            2 * math.log(4) / 7,
+        ),
+        (
+            lambda: ToneTask(gap=3, classes=3),
+            "tone (gap 3)",
+            (1, 3),
+            "accuracy",
+            False,
+            math.log(3),
+        ),
+        (
+            lambda: WordSenseTask(distance=3),
+            "word sense (distance 3)",
+            (len(SENSE_VOCAB), 2),
+            "accuracy",
+            False,
+            math.log(2),
+        ),
+        (
+            lambda: AgreementTask(clauses=1),
+            "agreement (1 clauses)",
+            (len(VOCAB), 2),
+            "accuracy",
+            False,
+            math.log(2),
+        ),
+        (lambda: EchoSeries(T=4, delay=2), "echo (delay=2)", (1, 1), "MSE", False, 1.0),
+        (lambda: SeasonalSeries(period=3), "seasonal (period 3)", (1, 1), "MSE", False, 1.01),
+    ],
+)
+def test_each_task_names_itself_and_its_sizes(make, name, sizes, metric, per_step, baseline):
+    """The names, widths, metrics and baselines the chapters' tables print. Catches a width
+    off by one (the copy task's blank and delimiter), a metric renamed, a per-sequence copy
+    task, an echo baseline other than 1."""
+    task = make()
+    assert task.name == name
+    assert (task.input_size, task.output_size) == sizes
+    assert (task.metric_name, task.per_step) == (metric, per_step)
+    assert task.baseline == pytest.approx(baseline)
+
+
+def test_agreement_sentence_reads_its_picks_in_order():
+    """picks = (subject, verb 1, noun 1, verb 2, noun 2); the attractors' numbers as given.
+    Catches a pick read from the wrong position and attractor numbers that are ignored."""
+    task = AgreementTask(clauses=2)
+    words = task.sentence(False, torch.tensor([0, 1, 2, 3, 4]), torch.tensor([True, False]))
+    assert words == "the cat , which ate the balls that liked the car ,".split()
+    words = task.sentence(True, torch.tensor([4, 3, 1, 0, 0]))  # attractors: singular
+    assert words == "the birds , which liked the cheese that chased the mouse ,".split()
+
+
+def test_agreement_draws_every_subject_and_both_attractor_numbers_evenly():
+    """Catches: picks that start at the second word, attractors always plural, or plural
+    with probability 2/3 (an independent attractor is plural half the time)."""
+    task = AgreementTask(clauses=1)
+    x, _ = task.sample(4000, torch.Generator().manual_seed(0))
+    words = [VOCAB[i] for i in x.argmax(-1).reshape(-1).tolist()]
+    assert {*PLURAL, *OBJECTS_SINGULAR[:1]} <= set(words) and "cat" in words
+    nouns = x.argmax(-1)[:, 6]  # "the <subject> , which <verb> the <noun>"
+    plural = torch.tensor([VOCAB[i] in OBJECTS_PLURAL for i in nouns.tolist()]).float()
+    assert plural.mean().item() == pytest.approx(0.5, abs=0.03)
+
+
+def test_tone_phases_are_uniform_per_sequence_and_noise_covers_the_tone():
+    """Without noise x_1 = sin(phase): over 4,000 sequences its mean and that of cos(phase)
+    are about 0 (a phase uniform on [0, 2 pi)), and sequences differ; the noise is added on
+    top of the tone too (same draws at two noise levels differ there). Catches a phase range
+    of [0, 2/pi), [0, pi/2) or [0, 3 pi), one phase for the whole batch, a tone that
+    replaces the noise."""
+    quiet, loud = ToneTask(gap=2, classes=2, noise=0.0), ToneTask(gap=2, classes=2, noise=0.5)
+    x, _ = quiet.sample(4000, torch.Generator().manual_seed(0))
+    x_loud, _ = loud.sample(4000, torch.Generator().manual_seed(0))
+    first = x[:, 0, 0]
+    assert first.mean().item() == pytest.approx(0.0, abs=0.04)
+    assert torch.sqrt(1 - first**2).mean().item() == pytest.approx(2 / math.pi, abs=0.04)
+    assert first.std().item() > 0.5
+    assert ((x_loud - x)[:, : quiet.tone_steps].abs() > 0).all()
+
+
+def test_every_symbol_and_cue_is_drawn():
+    """Catches ranges that start at the second symbol or the second cue word (the first
+    would never appear)."""
+    from rnngrad.core.tasks import MONEY_CUES, RIVER_CUES
+
+    copy = CopyTask(gap=2, symbols=3, to_copy=4)
+    x, _ = copy.sample(100, torch.Generator().manual_seed(0))
+    assert set(x[:, :4].argmax(-1).unique().tolist()) == {1, 2, 3}
+    task = WordSenseTask(distance=2, lead=0)
+    x, _ = task.sample(300, torch.Generator().manual_seed(0))
+    cues = {task.sentence(x[b])[0] for b in range(300)}
+    assert cues == {*MONEY_CUES, *RIVER_CUES}

@@ -248,3 +248,44 @@ def test_train_truncate_option():
     )
     with pytest.raises(ValueError, match="k must be"):
         train(a, task, 1, truncate=0, progress=False)
+
+
+def test_train_defaults_are_the_documented_ones():
+    """batch 64, evaluation every 100 steps, seed 0: a run with the defaults is the run with
+    them written out; a clip of 0 is refused (it would zero every gradient). Catches other
+    defaults and a clip check that lets 0 through."""
+    task = AddingProblem(T=4)
+    runs = []
+    for kwargs in ({}, {"batch_size": 64, "eval_every": 100, "seed": 0}):
+        model = make_model("rnn", task, hidden_size=3, seed=0)
+        runs.append(train(model, task, 150, eval_batch=16, progress=False, **kwargs))
+    assert runs[0].loss == runs[1].loss
+    assert runs[0].eval_step == runs[1].eval_step == [100, 150]
+    with pytest.raises(ValueError, match="clip must be a positive number or None, got 0"):
+        train(make_model("rnn", task, hidden_size=3, seed=0), task, 1, clip=0, progress=False)
+
+
+@pytest.mark.parametrize("cell_task", ["adding", "agreement"])
+def test_target_is_reached_at_equality_in_the_tasks_direction(cell_task):
+    """A run stops at the first evaluation whose metric reaches the target, equality
+    included: lower is better for the adding problem's MSE, higher for accuracy. The target
+    is a metric the same run measured at step 2. ``seconds`` is the run's wall time.
+    Catches: a comparison in the wrong direction for regression, strict inequalities, a
+    time that is not elapsed time."""
+    import time
+
+    task = AddingProblem(T=4) if cell_task == "adding" else AgreementTask(clauses=1)
+
+    def run(target):
+        model = make_model("rnn", task, hidden_size=3, seed=0)
+        return train(model, task, 6, eval_every=2, eval_batch=16, target=target, progress=False)
+
+    start = time.perf_counter()
+    first = run(None)
+    elapsed = time.perf_counter() - start
+    assert 0 <= first.seconds <= elapsed
+    hit = run(first.eval_metric[0])
+    assert str(hit.stopped) == "target reached at step 2"
+    easy, impossible = (1e9, -1.0) if cell_task == "adding" else (0.0, 2.0)
+    assert run(easy).solved_at == 2
+    assert str(run(impossible).stopped) == "budget spent (6 steps)"
