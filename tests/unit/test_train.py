@@ -289,3 +289,25 @@ def test_target_is_reached_at_equality_in_the_tasks_direction(cell_task):
     easy, impossible = (1e9, -1.0) if cell_task == "adding" else (0.0, 2.0)
     assert run(easy).solved_at == 2
     assert str(run(impossible).stopped) == "budget spent (6 steps)"
+
+
+def test_the_stop_names_the_loss_when_a_later_loss_turns_infinite():
+    """Catches a stop reason read from an earlier step's loss (``history.loss[1]`` for
+    ``[-1]``): a run whose loss turns infinite after its third step (its gradient too) stops as a
+    non-finite loss, not as a non-finite gradient."""
+    import math
+
+    from rnngrad import AddingProblem, make_model, train
+
+    class ThirdBatchBroken(AddingProblem):
+        calls = 0
+
+        def sample(self, batch, generator=None):
+            x, y = super().sample(batch, generator)
+            ThirdBatchBroken.calls += 1
+            return x, (y * math.inf if ThirdBatchBroken.calls == 5 else y)  # a later batch
+
+    task = ThirdBatchBroken(5)
+    history = train(make_model("rnn", task, hidden_size=4), task, 10, seed=0, progress=False)
+    # (the held-out set is drawn first, so the fifth draw is a training step after the third)
+    assert history.stopped.reason == "non-finite loss" and history.stopped.step >= 3
