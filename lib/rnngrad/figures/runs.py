@@ -272,7 +272,7 @@ def span_loss_figure(
     ax.set_ylabel("cross-entropy on the closer, nats")
     ax.set_ylim(bottom=0)
     if spans or blind:
-        ax.legend(loc="upper left")
+        ax.legend(loc="lower right")
     if title:
         ax.set_title(title)
     return fig
