@@ -34,6 +34,18 @@ def _plan(nb_path):
     return (prereq.group(1).split() if prereq else []), objectives
 
 
+def _sphinx_html(src, out) -> subprocess.CompletedProcess:
+    """Build ``src`` as HTML into ``out`` with this interpreter's Sphinx; fails the test when
+    the build does."""
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr
+    return build
+
+
 def test_every_chapter_opens_with_its_plan_and_ends_with_what_to_remember():
     """Every chapter's second cell is its plan: 3-5 objectives and prerequisites that are
     earlier chapters of the book; it has a "What to remember" box (chapter 6's stands before
@@ -205,12 +217,7 @@ def test_a_small_book_shows_both_times_and_names_its_figures(tmp_path):
         src / "chapters" / "02_b.ipynb",
     )
     out = tmp_path / "out"
-    build = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(out)],
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stderr
+    _sphinx_html(src, out)
     a, b = ((out / "chapters" / f"{n}.html").read_text() for n in ("01_a", "02_b"))
     for page in (a, b):
         times = re.search(
@@ -273,12 +280,7 @@ def test_the_time_roles_count_as_the_plans_do(tmp_path):
         src / "chapters" / "02_b.ipynb",
     )
     out = tmp_path / "out"
-    build = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(out)],
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stderr
+    build = _sphinx_html(src, out)
     # Sphinx's own warnings (the kernel's log lines are not the build's)
     assert not re.findall(r"(?:WARNING|ERROR|SEVERE): .*", build.stderr.replace("| ", "")), (
         build.stderr

@@ -30,12 +30,18 @@ def specs(study: Study, lrs: dict[str, float]) -> list[RunSpec]:
     """The study's specimens as runs, at the learning rates ``lrs`` chose for their arms."""
     out = []
     for label, setting, seed, steps in study.specimens:
-        arm = next((a for a in study.arms if a.label == label), None)
-        if arm is None:
-            raise ValueError(f"{study.name} has no arm {label!r} for a specimen")
-        spec = study.main_spec(arm, setting, seed=seed, lr=lrs[label])
+        spec = _archived(study, label, setting, seed, lrs)
         out.append(dataclasses.replace(spec, steps=steps) if steps else spec)
     return out
+
+
+def _archived(study: Study, label: str, setting, seed: int, lrs: dict[str, float]) -> RunSpec:
+    """The study's main run of arm ``label`` at ``setting`` and ``seed``: the run a specimen
+    keeps (or, cut short, the run it is checked against)."""
+    arm = next((a for a in study.arms if a.label == label), None)
+    if arm is None:
+        raise ValueError(f"{study.name} has no arm {label!r} for a specimen")
+    return study.main_spec(arm, setting, seed=seed, lr=lrs[label])
 
 
 def path(spec: RunSpec, directory: Path | None = None) -> Path:
@@ -111,9 +117,7 @@ def make(study: Study, lrs: dict[str, float], directory: Path | None = None) -> 
             lines.append(f"{label}, {setting}, seed {seed}: kept already")
             continue
         model, history = execute(spec)
-        full = study.main_spec(
-            next(a for a in study.arms if a.label == label), setting, seed=seed, lr=lrs[label]
-        )
+        full = _archived(study, label, setting, seed, lrs)
         match = records[records["spec_hash"].eq(spec_hash(full))]
         ok = agrees(history, match.iloc[0] if len(match) else None)
         if ok is False:
