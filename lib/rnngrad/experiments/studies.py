@@ -403,7 +403,7 @@ SOURCE_CODE = Study(
         Arm("gru", Start("update_bias", 1.0)),
     ),
     budget=lambda T: 2000,
-    seeds=tuple(range(4)),
+    seeds=tuple(range(5)),
     # batches of 32 windows, the norm clipped at 1, 128 held-out windows every 200 steps; no
     # target: a character model is compared on its final held-out cross-entropy
     train={"batch_size": 32, "clip": 1.0, "eval_every": 200, "eval_batch": 128},
