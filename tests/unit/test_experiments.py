@@ -354,3 +354,17 @@ def test_a_specimen_is_the_archived_run_kept_whole(tmp_path):
     tampered["curve"] = record["curve"].replace(str(round(history.eval_metric[-1], 6)), "9.5")
     assert specimens.agrees(history, tampered) is False
     assert specimens.agrees(history, None) is None
+
+
+def test_arm_labels_name_each_cell_as_the_chapters_do():
+    """Catches an arm labelled by its registry name ('INDRNN, default'), and two arms of one
+    study that a table could not tell apart."""
+    from rnngrad.experiments.studies import arm_label
+
+    assert arm_label("indrnn", "default") == "IndRNN, default"
+    assert arm_label("orthogonal", "default") == "orthogonal-W RNN, default"
+    assert arm_label("irnn", "default") == "IRNN, W_hh = I"
+    assert arm_label("lstm", "b_f = 1") == "LSTM, b_f = 1"
+    for study in experiments.STUDIES.values():
+        labels = [arm.label for arm in study.arms]
+        assert len(set(labels)) == len(labels), study.name

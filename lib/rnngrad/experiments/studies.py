@@ -48,7 +48,11 @@ def arm_label(cell: str, start: str) -> str:
     (Le et al., 2015), not PyTorch's: it reads 'IRNN, W_hh = I'."""
     if cell == "irnn" and start == "default":
         return "IRNN, W_hh = I"
-    return f"{cell.upper()}, {start}"
+    return f"{NAMES.get(cell, cell.upper())}, {start}"
+
+
+# cells whose name is not their registry name in capitals
+NAMES = {"indrnn": "IndRNN", "orthogonal": "orthogonal-W RNN"}
 
 
 @dataclass(frozen=True)
@@ -262,6 +266,46 @@ AGREEMENT = Study(
 )
 
 
+# -- Part V: recurrences designed not to shrink the gradient ------------------------------------
+
+# Chapter 12's two designs beside chapter 5's cells, run exactly as chapter 5's studies run them
+# (the same tasks, lengths, budgets, training options, pilot and learning-rate rule), so the
+# chapter reads both archives as one comparison: the RNN, IRNN, LSTM and GRU rows come from
+# ``adding`` and ``copy``, these two from here. IndRNN's |u| is bounded by 2^(1/200) (Li et al.,
+# 2018's gamma = 2 for the longest sequence, T = 200: no unit's gain through time exceeds 2).
+NONGATED_ARMS = (
+    Arm("orthogonal"),  # tanh RNN with W_hh kept orthogonal (Arjovsky et al., 2016; a proxy)
+    Arm("indrnn", options=(("bound", 2 ** (1 / 200)),)),
+)
+
+NONGATED_ADDING = Study(
+    name="nongated-adding",
+    title="Adding problem at T = 100 and 200: the orthogonal-W RNN and IndRNN, as chapter 5's cells",
+    chapter=12,
+    task=AddingProblem,
+    settings=(100, 200),
+    arms=NONGATED_ARMS,
+    budget=ADDING.budget,
+    train=ADDING.train,
+    pilot_setting=ADDING.pilot_setting,
+    pilot_budget=ADDING.pilot_budget,
+    reproduce=((1, 100, 0),),
+)
+
+NONGATED_COPY = Study(
+    name="nongated-copy",
+    title="Copy task with gaps 50 and 100: the orthogonal-W RNN and IndRNN, as chapter 5's cells",
+    chapter=12,
+    task=COPY.task,
+    settings=COPY.settings,
+    arms=NONGATED_ARMS,
+    budget=COPY.budget,
+    train=COPY.train,
+    pilot_setting=COPY.pilot_setting,
+    pilot_budget=COPY.pilot_budget,
+    reproduce=((1, 50, 0),),
+)
+
 # -- Part III: initialisation and clipping -----------------------------------------------------
 
 STARTS = Study(
@@ -432,5 +476,7 @@ STUDIES = {
         STATE_TRACKING,
         MQAR,
         SOURCE_CODE,
+        NONGATED_ADDING,
+        NONGATED_COPY,
     )
 }
