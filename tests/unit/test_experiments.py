@@ -368,3 +368,18 @@ def test_arm_labels_name_each_cell_as_the_chapters_do():
     for study in experiments.STUDIES.values():
         labels = [arm.label for arm in study.arms]
         assert len(set(labels)) == len(labels), study.name
+
+
+def test_in_words_names_the_longest_label_first():
+    """Catches a replacement in dictionary order, which turns 'orthogonal-W RNN, default'
+    into 'orthogonal-W the tanh RNN', and a verdict left with its table label."""
+    from rnngrad.experiments.summary import ARM_WORDS, in_words
+
+    assert in_words("orthogonal-W RNN, default better") == "the orthogonal-W RNN better"
+    assert in_words("LSTM, b_f = 1 better at T = 100") == "the LSTM (b_f = 1) better at T = 100"
+    assert in_words("RNN, default better", {"RNN, default": "the RNN"}) == "the RNN better"
+    assert in_words("inconclusive") == "inconclusive"
+    quoted = ("adding", "copy", "agreement", "source-code", "nongated-adding", "nongated-copy")
+    for name in quoted:  # the studies whose verdicts the prose quotes: every arm has its words
+        for arm in experiments.STUDIES[name].arms:
+            assert arm.label in ARM_WORDS, (name, arm.label)

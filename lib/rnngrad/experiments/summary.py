@@ -26,6 +26,32 @@ def label(row) -> str:
     return arm_label(str(row["cell"]), str(row["start"]))
 
 
+# How the prose names the arms whose labels it quotes (a table keeps the label itself).
+ARM_WORDS = {
+    "RNN, default": "the tanh RNN",
+    "RNN, orthogonal, sigma = 1": "the orthogonal RNN (σ = 1)",
+    "IRNN, W_hh = I": "the IRNN",
+    "LSTM, default": "the LSTM at PyTorch's start",
+    "LSTM, b_f = 1": "the LSTM (b_f = 1)",
+    "LSTM, b_f = 0": "the LSTM (b_f = 0)",
+    "LSTM, chrono (T_max = T)": "the chrono LSTM (T_max = T)",
+    "GRU, default": "the GRU at PyTorch's start",
+    "GRU, b_z = 1": "the GRU (b_z = 1)",
+    "orthogonal-W RNN, default": "the orthogonal-W RNN",
+    "IndRNN, default": "IndRNN",
+}
+
+
+def in_words(text: str, names: dict[str, str] | None = None) -> str:
+    """``text`` (a verdict, a sentence) with every arm label in it replaced by its words
+    (``names``, else ``ARM_WORDS``), the longest label first, so that 'LSTM, b_f = 1 better'
+    reads 'the LSTM (b_f = 1) better' and 'RNN, default' inside a longer label is left alone."""
+    names = ARM_WORDS if names is None else names
+    for label in sorted(names, key=len, reverse=True):
+        text = text.replace(label, names[label])
+    return text
+
+
 def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(arm=[label(r) for r in frame.to_dict("records")])
 
