@@ -185,6 +185,20 @@ CLAIMS: list[Claim] = [
     Claim("03", ("ch3_lstm_left",), "a step count", exempt="no comparison between data"),
     Claim(
         "03",
+        ("ch3_wleft50_b3", "ch3_wsteps_few"),
+        "most of the W-paths at lag 50 pass W on at most a few of the 50 steps: what those "
+        "paths leave out is under half",
+        lambda v: v["ch3_wleft50_b3"] < 0.5 and v["ch3_wsteps_few"] <= 10,
+    ),
+    Claim(
+        "03",
+        ("ch3_wleft99_b3",),
+        "farther back the paths that pass W more often take over: the few-pass paths leave out "
+        "more than half at lag 99, more than at lag 50",
+        lambda v: v["ch3_wleft99_b3"] > 0.5 and v["ch3_wleft99_b3"] > v["ch3_wleft50_b3"],
+    ),
+    Claim(
+        "03",
         ("ch3_trained_share",),
         "a share came along the diagonal path and a rest (not none) left through W: strictly "
         "between 0 and 1 as glued (a share glued as 1.00 leaves no rest)",
@@ -199,9 +213,20 @@ CLAIMS: list[Claim] = [
     # -- chapter 4 --
     Claim(
         "04",
-        ("ch4_rest50_big", "ch4_share50_b0", "ch4_share50_b3"),
-        "b_z = 3 carries more than b_z = 0; W-paths grow",
-        lambda v: v["ch4_share50_b3"] > v["ch4_share50_b0"] and v["ch4_rest50_big"] > 1,
+        ("ch4_rest50_big", "ch4_share50_b0", "ch4_share50_b3", "03_lstm.ipynb::ch3_rest50_big"),
+        "b_z = 3 carries more than b_z = 0; W-paths grow, the LSTM's (chapter 3, same setting) "
+        "far more: at least five times as much",
+        lambda v: (
+            v["ch4_share50_b3"] > v["ch4_share50_b0"]
+            and 1 < v["ch4_rest50_big"]
+            and v["ch3_rest50_big"] >= 5 * v["ch4_rest50_big"]
+        ),
+    ),
+    Claim(
+        "04",
+        ("03_lstm.ipynb::ch3_rest50_big",),
+        "section 4.4, point 6: the LSTM's W-paths grow further than the GRU's at the same setting",
+        lambda v: v["ch3_rest50_big"] > v["ch4_rest50_big_1"] > 1,
     ),
     Claim("04", ("ch4_lstm_left",), "a step count", exempt="no comparison between data"),
     # -- chapters 5 to 10 --

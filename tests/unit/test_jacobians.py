@@ -293,3 +293,46 @@ def test_random_lstm_paths_defaults_are_the_books_setting():
     explicit = J.random_lstm_paths(3.0, hidden=64, steps=100, sequences=4)
     for a, b in zip(J.random_lstm_paths(3.0), explicit, strict=True):
         assert torch.equal(a, b)
+
+
+def test_lstm_path_orders_add_up_to_the_path_split():
+    """Count 0 is the diagonal path, all counts together the total dL/dc_t, counts >= 1 the
+    W-paths; a path can pass W at most once per step back. Catches a count that does not rise
+    through W (or rises on diag(f)), and a recursion that drops a block."""
+    lstm, x = _lstm(1.5)
+    v = torch.randn(H, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    orders = J.lstm_path_orders(lstm, x, v)
+    split = J.lstm_path_split(lstm, x, v)
+    torch.testing.assert_close(orders[:, 0].norm(dim=1), split.direct, rtol=1e-10, atol=1e-300)
+    torch.testing.assert_close(orders.sum(1).norm(dim=1), split.total, rtol=1e-10, atol=1e-300)
+    torch.testing.assert_close(orders[:, 1:].sum(1).norm(dim=1), split.rest, rtol=1e-9, atol=1e-14)
+    lag = torch.arange(orders.shape[0])[:, None]
+    beyond = torch.arange(orders.shape[1])[None, :] > lag  # more passes than steps back
+    assert orders[beyond].abs().max() == 0
+    assert orders[3, 1].norm() > 0  # one pass through W does reach back
+
+
+def test_random_lstm_w_paths_left_counts_the_few_pass_paths():
+    """All passes together leave nothing out; none leaves all of it. Catches a ratio taken
+    over the total instead of the W-paths."""
+    kw = dict(hidden=6, steps=15, sequences=2)
+    assert J.random_lstm_w_paths_left(2.0, 10, 10, **kw) == pytest.approx(0.0, abs=1e-12)
+    assert J.random_lstm_w_paths_left(2.0, 10, 0, **kw) == pytest.approx(1.0)
+    assert 0 < J.random_lstm_w_paths_left(2.0, 10, 2, **kw) < 1
+
+
+def test_the_few_pass_count_reads_the_paths_measurements_network():
+    """Its W-paths are those of ``random_lstm_paths`` (same LSTM, sequences and dL/dh_T).
+    Catches the two measurements drifting onto different networks."""
+    kw = dict(hidden=5, steps=12, sequences=2)
+    _, rest = J.random_lstm_paths(1.5, **kw)
+    lstm, pairs = J._random_lstm(1.5, None, 5, 12, 2)
+    mine = torch.stack(
+        [
+            (lambda o: o[:, 1:].sum(1).norm(dim=1) / o[0].sum(0).norm())(
+                J.lstm_path_orders(lstm, x, v)
+            )
+            for x, v in pairs
+        ]
+    ).mean(0)
+    torch.testing.assert_close(mine, rest, rtol=1e-9, atol=1e-14)

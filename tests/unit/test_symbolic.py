@@ -50,7 +50,7 @@ def test_scalar_lstm_cell_jacobian_matches_autograd():
     (f * c_prev + i * gg).backward()
     assert float(total.subs(values)) == pytest.approx(c_prev.grad.item(), rel=1e-12)
     assert float(direct.subs(values)) == pytest.approx(f.item(), rel=1e-12)
-    # With the recurrent weights at zero only the direct path, the forget gate, remains.
+    # With the recurrent weights at zero only the diagonal path, the forget gate, remains.
     zero = {**values, s["w_i"]: 0, s["w_f"]: 0, s["w_g"]: 0}
     assert float(indirect.subs(zero)) == pytest.approx(0.0, abs=1e-15)
 

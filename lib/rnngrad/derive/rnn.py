@@ -67,7 +67,7 @@ def activation_derivative_maxima() -> dict[str, sp.Expr]:
 
 
 def scalar_lstm():
-    """dc_t/dc_{t-1} of a scalar LSTM, split into its direct path and the rest.
+    """dc_t/dc_{t-1} of a scalar LSTM, split into its diagonal path and the rest.
 
     The cell: c_t = f c_{t-1} + i g with every gate reading h_{t-1} = o_{t-1} tanh(c_{t-1}).
     Returns ``(symbols, total, direct, indirect)``: ``total`` as SymPy differentiates it,
@@ -134,7 +134,7 @@ def parameter_count(cell: str, layers: int = 1):
 
 
 def forget_product(bias, steps):
-    """sigma(b_f)^T: how much of c_0 reaches c_T along the direct path with zero weights."""
+    """sigma(b_f)^T: how much of c_0 reaches c_T along the diagonal path with zero weights."""
     return sigmoid(sp.sympify(bias)) ** steps
 
 

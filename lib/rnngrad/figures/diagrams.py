@@ -142,7 +142,7 @@ def lstm_cell_figure() -> Figure:
     ax.text(
         4.4,
         4.65,
-        r"direct path: $\partial c_t / \partial c_{t-1} = f_t$ (+ paths through $h_{t-1}$)",
+        r"diagonal path: $\partial c_t / \partial c_{t-1} = f_t$ (+ W-paths through $h_{t-1}$)",
         ha="center",
         color=COLORS["lstm"],
         fontsize=9,
@@ -178,7 +178,7 @@ def gru_cell_figure() -> Figure:
     ax.text(
         4.9,
         4.65,
-        r"direct path: $\partial h_t / \partial h_{t-1} = \mathrm{diag}(z_t)$ (+ W-paths through $r, z, n$)",
+        r"diagonal path: $\partial h_t / \partial h_{t-1} = \mathrm{diag}(z_t)$ (+ W-paths through $r, z, n$)",
         ha="center",
         color=COLORS["gru"],
         fontsize=9,

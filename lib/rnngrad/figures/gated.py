@@ -284,9 +284,9 @@ def forget_bias_figure(closed: np.ndarray, measured: np.ndarray, forget_bias: fl
         )
     ax.set_ylim(1e-12, 10)
     ax.set_xlabel("lag (steps back from the loss)")
-    ax.set_ylabel("gradient reaching $c_{T-\\mathrm{lag}}$")
+    ax.set_ylabel("gradient at $c_{T-\\mathrm{lag}}$")
     ax.set_title(f"forget-gate bias $b_f = {forget_bias:g}$")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)  # outside: never on data
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8)  # below the axes: never on data
     plain_log_ticks(ax)
     return fig
 

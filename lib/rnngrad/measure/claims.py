@@ -33,8 +33,8 @@ def random_lstm(hidden: int = 32, recurrent_scale: float = 1.0, seed: int = 0) -
 def one_step_derivatives(lstm: nn.LSTM, seed: int = 0) -> dict[str, Tensor]:
     """At a random state, the Jacobians of one LSTM step's new cell c_t with respect to the
     old cell c_{t-1} (``dc_dc``: including the path through h_{t-1} = o_{t-1} tanh c_{t-1};
-    ``dc_dc_at_h``: with h_{t-1} held fixed, the direct path alone), the input x_t and
-    h_{t-1}, and the forget activation f_t (the direct path's diagonal)."""
+    ``dc_dc_at_h``: with h_{t-1} held fixed, the diagonal path alone), the input x_t and
+    h_{t-1}, and the forget activation f_t (the diagonal path's factor)."""
     g = torch.Generator().manual_seed(seed)
     n = lstm.hidden_size
     x = torch.randn(n, generator=g, dtype=torch.float64)
@@ -78,7 +78,7 @@ def forget_gate_decay(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(closed form, measured) decay of the cell-state gradient over lags 0..steps-1.
 
-    Closed form: sigma(b_f)^lag, the direct path with zero weights. Measured: a real LSTM
+    Closed form: sigma(b_f)^lag, the diagonal path with zero weights. Measured: a real LSTM
     (PyTorch's default random weights, forget bias b_f) replayed by ``probe`` on the adding
     problem; ||dL/dc_{T-lag}|| / ||dL/dc_T|| averaged over a batch.
     """

@@ -186,6 +186,52 @@ def lstm_path_split(lstm: nn.LSTM, x: Tensor, grad_h_T: Tensor) -> PathSplit:
     return PathSplit(total.norm(dim=1), direct.norm(dim=1), (total - direct).norm(dim=1))
 
 
+def lstm_path_orders(lstm: nn.LSTM, x: Tensor, grad_h_T: Tensor) -> Tensor:
+    """dL/dc_t for L = <grad_h_T, h_T>, split by how many steps each path spends off the cell.
+
+    A path that is on h at a step passes a row of W there (dc_t/dh_{t-1} and dh_t/dh_{t-1}
+    both carry W); the blocks diag(f_t) and dh_t/dc_{t-1} carry none. The recursion of
+    ``lstm_path_split`` is run once per count: the part of the gradient whose paths passed
+    W exactly k times. Returns a (T, T, H) tensor indexed [lag, k, unit]: [:, 0] is the
+    diagonal path, the sum over k the total dL/dc_t, the sum over k >= 1 the W-paths."""
+    blocks = lstm_blocks(lstm, x)
+    _, cs = lstm_states(lstm, x)
+    T, n = len(blocks), grad_h_T.shape[0]
+    gamma = grad_h_T.new_zeros(T, n)  # by count k: dL/dc_t holding h_t
+    eta = grad_h_T.new_zeros(T, n)  # by count k: dL/dh_t holding c_t
+    eta[0] = grad_h_T
+    slope_T = blocks[-1].gates[3] * (1 - torch.tanh(cs[T]) ** 2)
+    out = [gamma + slope_T * eta]
+    for t in range(T, 1, -1):  # from step t back to t - 1
+        b = blocks[t - 1]
+        back_c = gamma @ b.dc_dc + eta @ b.dh_dc  # no W: the count stays
+        back_h = gamma @ b.dc_dh + eta @ b.dh_dh  # through W: the count rises by one
+        gamma = back_c
+        eta = torch.cat([eta.new_zeros(1, n), back_h[:-1]])
+        slope = blocks[t - 2].gates[3] * (1 - torch.tanh(cs[t - 1]) ** 2)
+        out.append(gamma + slope * eta)
+    return torch.stack(out)
+
+
+def _random_lstm(
+    forget_bias: float, singular_value: float | None, hidden: int, steps: int, sequences: int
+):
+    """The random LSTM of ``random_lstm_paths`` and its (sequence, dL/dh_T) pairs, drawn in
+    the same order (the tests check that both measure the same network)."""
+    torch.manual_seed(0)
+    lstm = nn.LSTM(hidden, hidden).double()
+    set_forget_bias_(lstm, forget_bias)
+    if singular_value is not None:
+        gen = torch.Generator().manual_seed(0)
+        set_recurrent_singular_values_(lstm, singular_value, generator=gen)
+    g = torch.Generator().manual_seed(1)
+    pairs = []
+    for _ in range(sequences):
+        x = torch.randn(steps, hidden, dtype=torch.float64, generator=g)  # (T, hidden)
+        pairs.append((x, torch.randn(hidden, dtype=torch.float64, generator=g)))
+    return lstm, pairs
+
+
 def random_lstm_paths(
     forget_bias: float,
     singular_value: float | None = None,
@@ -217,6 +263,29 @@ def random_lstm_paths(
     direct = torch.stack([s.direct / s.total[0] for s in splits]).mean(0)  # (steps,)
     rest = torch.stack([s.rest / s.total[0] for s in splits]).mean(0)
     return direct, rest
+
+
+def random_lstm_w_paths_left(
+    forget_bias: float,
+    lag: int,
+    at_most: int,
+    singular_value: float | None = None,
+    *,
+    hidden: int = 64,
+    steps: int = 100,
+    sequences: int = 4,
+) -> float:
+    """On the LSTM and sequences of ``random_lstm_paths``: the part of the W-paths at ``lag``
+    that paths passing W on at most ``at_most`` steps do not account for,
+    ||W-paths - (those with 1 .. at_most passes)|| / ||W-paths||, averaged over the sequences
+    (0: the few-pass paths are all of it)."""
+    lstm, pairs = _random_lstm(forget_bias, singular_value, hidden, steps, sequences)
+    left = []
+    for x, v in pairs:
+        by_count = lstm_path_orders(lstm, x, v)[lag]
+        rest = by_count[1:].sum(0)
+        left.append(((rest - by_count[1 : at_most + 1].sum(0)).norm() / rest.norm()).item())
+    return sum(left) / len(left)
 
 
 # ------------------------------------------------------------------------------------ GRU
