@@ -383,3 +383,36 @@ def test_in_words_names_the_longest_label_first():
     for name in quoted:  # the studies whose verdicts the prose quotes: every arm has its words
         for arm in experiments.STUDIES[name].arms:
             assert arm.label in ARM_WORDS, (name, arm.label)
+
+
+def test_provenance_says_minutes_for_a_short_study():
+    """Catches a duration printed in hours to one decimal for studies that took minutes
+    ('0.0 hours of run time' for sixteen runs)."""
+    row = {"created": "2026-12-07T10:00:00Z", "commit": "abc", "device": "cpu", "torch": "2"}
+    short = pd.DataFrame([{**row, "seconds": 30.0}, {**row, "seconds": 90.0}])
+    assert archive.provenance(short).endswith("2 minutes of run time")
+    tiny = pd.DataFrame([{**row, "seconds": 3.0}])
+    assert archive.provenance(tiny).endswith("1 minutes of run time") is False
+    assert archive.provenance(tiny).endswith("1 minute of run time")
+    long = pd.DataFrame([{**row, "seconds": 7200.0}])
+    assert archive.provenance(long).endswith("2.0 hours of run time")
+
+
+def test_a_difference_censored_both_ways_is_not_printed_as_unbounded_to_unbounded():
+    """Catches the machine wording 'unbounded (95 % interval unbounded to unbounded)' for two
+    arms whose median seed failed in some resamples each."""
+    from rnngrad.experiments.summary import compare_arms
+
+    # one arm solves on four seeds of eight, the other on five: the median seed of either
+    # arm fails in some resamples
+    rows = [
+        {"cell": "rnn", "start": start, "setting": 50, "solved_at": step, "final_metric": 0.1}
+        for start, solved in (("default", 4), ("orthogonal, sigma = 1", 5))
+        for step in [100.0 * (i + 1) for i in range(solved)] + [math.nan] * (8 - solved)
+    ]
+    frame = pd.DataFrame(rows)
+    c = compare_arms(frame, "RNN, default", "RNN, orthogonal, sigma = 1", 50)
+    assert math.isinf(c.interval[0]) and math.isinf(c.interval[1]), c.interval
+    words = c.words(unit="steps")
+    assert "unbounded to unbounded" not in words
+    assert "censored at the budget both ways" in words

@@ -208,14 +208,18 @@ def reproduce(study: Study, directory: Path | None = None) -> list[Reproduction]
 
 
 def provenance(frame: pd.DataFrame) -> str:
-    """'N runs, cpu (x86_64), 2026-12-07 to 2026-12-08, commit abc123, 3.2 hours of run time'."""
+    """'N runs, cpu (x86_64), 2026-12-07 to 2026-12-08, commit abc123, 3.2 hours of run time'
+    (minutes below an hour and a half, so that short studies do not read '0.0 hours')."""
     if frame.empty:
         return "no runs stored yet"
     days = sorted(str(c)[:10] for c in frame["created"])
     when = days[0] if days[0] == days[-1] else f"{days[0]} to {days[-1]}"
     commits = sorted(set(map(str, frame["commit"])))
     devices = sorted(set(map(str, frame["device"])))
-    hours = frame["seconds"].sum() / 3600
+    seconds = frame["seconds"].sum()
+    minutes = max(round(seconds / 60), 1)
+    took = (f"{seconds / 3600:.1f} hours" if seconds >= 5400
+            else f"{minutes} minute{'s' if minutes > 1 else ''}")  # fmt: skip
     return (f"{len(frame)} runs on {', '.join(devices)}, {when}, commit "
             f"{', '.join(commits)}, torch {', '.join(sorted(set(map(str, frame['torch']))))}, "
-            f"{hours:.1f} hours of run time")  # fmt: skip
+            f"{took} of run time")  # fmt: skip

@@ -179,6 +179,12 @@ class Comparison:
             loser = b if low > 0 else a  # every resample: that arm's median seed failed
             effect = (f"in every resample {loser}'s median seed never reached the target, so "
                       "the difference is censored at the budget")  # fmt: skip
+        elif math.isinf(low) and math.isinf(
+            high
+        ):  # censored one way in some resamples, the other in others
+            effect = ("the difference of medians cannot be bounded: in some resamples one arm's median "
+                      "seed never reached the target, in others the other arm's (censored at the budget "
+                      "both ways)")  # fmt: skip
         elif low == high == 0:
             effect = "every resample gave the two arms the same median"
         else:
