@@ -5,7 +5,7 @@ Beside each figure that shows an image (a ``figure``, or a ``glued-figure`` cont
 from another page), this adds a link to the same file with the HTML ``download`` attribute set
 to the figure's label, ``fig-lstm-cell.png`` (a figure without a label gets
 ``<page>-figure-<n>.png``). The link is ordinary text, reachable by keyboard and read by a
-screen reader ("Save figure as fig-lstm-cell.png"). Other builders (the PDF) get nothing.
+screen reader ("Download this figure (PNG)", saved as fig-lstm-cell.png). Other builders (the PDF) get nothing.
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ def visit_figure_download(self, node: figure_download) -> None:
         href = image["uri"]
     name = self.attval(node["filename"])
     self.body.append(
-        f'<p class="figure-download"><a href="{self.attval(href)}" download="{name}">'
-        f"Save figure as {name}</a></p>\n"
+        f'<p class="figure-download"><a href="{self.attval(href)}" download="{name}" '
+        f'title="saved as {name}">Download this figure (PNG)</a></p>\n"
     )
     raise nodes.SkipNode
 

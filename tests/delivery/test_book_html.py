@@ -350,7 +350,7 @@ class Figures(HTMLParser):
 
 
 def test_every_figure_can_be_saved_under_its_label(html_dir):
-    """Every figure that shows an image file has a "Save figure as" link beside it, to that
+    """Every figure that shows an image file has a "Download this figure" link beside it, to that
     same file, whose download name is the figure's label. Catches: a link to the hash name
     (download="3f9c….png"), a link whose href the build never wrote, a labelled figure without
     a link, and two figures of a page saved under one name."""
