@@ -7,6 +7,8 @@ import mpmath as mp
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rnngrad.core.growing import GrowingSequence
 from rnngrad.measure import latch, meanfield
@@ -100,6 +102,77 @@ def test_chi_grows_with_the_weights_and_falls_with_the_inputs():
     assert meanfield.chi(1.5, 3.0) < 1 < meanfield.chi(1.5, 0.1)
     assert meanfield.chi(2.0, 5.0, "relu") == pytest.approx(2.0)
     assert meanfield.chi(0.7, 0.0, "linear") == pytest.approx(0.49)
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
+@given(q=st.floats(min_value=1e-4, max_value=400.0))
+def test_the_gaussian_mean_of_known_integrands(q):
+    """E[cos a] = exp(-q / 2) and E[a^2] = q for a ~ N(0, q), at every scale of q the grid
+    adapts to. Catches a density with the wrong normalisation (sd / sqrt(2 pi), sqrt(3 pi)),
+    width (a * sd) or sign in the exponent, a grid spanning a fixed number of points instead
+    of ``tails`` standard deviations, or a step that is not min(scale, sd) / per_step."""
+    assert meanfield._gaussian_mean(np.cos, q) == pytest.approx(math.exp(-q / 2), abs=1e-12)
+    assert meanfield._gaussian_mean(np.square, q) == pytest.approx(q, rel=1e-12)
+
+
+def test_a_zero_variance_is_a_point_mass_at_zero():
+    """No recurrent weights and no inputs: every pre-activation is 0, so q* = 0 and the
+    expectation is the integrand's value at 0. Catches a grid built for q = 0 (a step of 0:
+    division by zero) and the point mass read at the wrong index."""
+    assert meanfield._gaussian_mean(np.cos, 0.0) == 1.0
+    assert meanfield.fixed_point_variance(0.0, 0.0) == 0.0
+    assert meanfield.chi(0.0, 0.0) == 0.0
+
+
+@settings(max_examples=30, deadline=None, database=None, derandomize=True)
+@given(sigma_w=st.floats(min_value=0.0, max_value=1.3), s=st.floats(min_value=0.1, max_value=3.0))
+def test_relu_and_linear_fixed_points_are_exact(sigma_w, s):
+    """E[relu(a)^2] = q / 2 and E[a^2] = q, so the recursion's fixed points are
+    s^2 / (1 - sigma_w^2 / 2) and s^2 / (1 - sigma_w^2) (the latter below sigma_w = 1), and
+    chi is sigma_w^2 / 2 and sigma_w^2 whatever q* is. Catches the relu moment q * 2 or q / 3,
+    the inputs' variance subtracted or taken as 2 s, a fixed point taken at a start value, and a
+    chi off the exact slope (sigma_w * 2 / 2 agrees with sigma_w^2 / 2 only at sigma_w = 2)."""
+    relu = meanfield.fixed_point_variance(sigma_w, s, "relu")
+    assert relu == pytest.approx(s**2 / (1 - sigma_w**2 / 2), rel=1e-9)
+    assert meanfield.chi(sigma_w, s, "relu") == pytest.approx(sigma_w**2 / 2, abs=1e-15)
+    assert meanfield.chi(sigma_w, s, "linear") == pytest.approx(sigma_w**2, abs=1e-15)
+    if sigma_w < 0.95:
+        linear = meanfield.fixed_point_variance(sigma_w, s, "linear")
+        assert linear == pytest.approx(s**2 / (1 - sigma_w**2), rel=1e-9)
+
+
+@pytest.mark.parametrize("q", [0.01, 1.0, 58.0])
+def test_relu_and_linear_moments_are_the_exact_ones(q):
+    """E[relu(a)^2] = q / 2 and E[relu'(a)^2] = 1 / 2 (half the units pass), E[a^2] = q and
+    E[1] = 1, as ``_moments`` promises, not a quadrature's approximation. Catches relu sent
+    to the trapezoid rule, which misses half the point mass at the kink (E[relu'^2] below
+    1/2 by step / 2 times the density at 0), and wrong slope moments (1.5, 2.0) that chi's
+    own shortcuts for relu and linear would hide from every other test."""
+    assert meanfield._moments(q, "relu") == (q / 2, 0.5)
+    assert meanfield._moments(q, "linear") == (q, 1.0)
+
+
+def test_a_variance_without_a_fixed_point_is_infinite():
+    """relu at sigma_w^2 / 2 >= 1 and a linear network at sigma_w > 1 double (or multiply)
+    the variance each step: q* is infinite, also from a small input. Catches a divergence test
+    that needs both a non-finite and a huge variance (it returns 2^500 instead), and a start
+    below zero (s^2 - 1) from which the doubling runs to minus infinity."""
+    assert meanfield.fixed_point_variance(2.0, 0.1, "relu") == math.inf
+    assert meanfield.fixed_point_variance(1.5, 1.0, "linear") == math.inf
+
+
+def test_predicted_rates_of_relu_and_linear_networks():
+    """(1/2) log chi with each nonlinearity's own chi. Catches a rate that ignores its
+    ``nonlinearity`` (the tanh rate for every network)."""
+    assert meanfield.predicted_rate(2.0, 1.0, "relu") == pytest.approx(0.5 * math.log(2.0))
+    assert meanfield.predicted_rate(0.5, 1.0, "linear") == pytest.approx(math.log(0.5))
+
+
+def test_an_unknown_nonlinearity_names_the_known_ones():
+    """Catches an error without its message, or one that fails on listing the names."""
+    for f in (meanfield.chi, meanfield.fixed_point_variance, meanfield.predicted_rate):
+        with pytest.raises(ValueError, match=r"one of \['linear', 'relu', 'tanh'\], got 'sigmoid'"):
+            f(1.0, 1.0, "sigmoid")
 
 
 def test_latch_keeps_the_bit_only_where_the_gradient_vanishes():
