@@ -4,6 +4,8 @@
 Each test names the wrong implementation it catches."""
 
 import math
+import os
+import sys
 
 import pytest
 import torch
@@ -11,9 +13,12 @@ from torch import nn
 
 import rnngrad
 from rnngrad import AddingProblem, RunSpec, lstm_forget_bias
+from rnngrad.core.device import pick_device
 from rnngrad.models import CELLS, cell_names, make_model
-from rnngrad.training.runner import run
-from rnngrad.training.spec import execute
+from rnngrad.training import runner
+from rnngrad.training.loop import History, Stop, train
+from rnngrad.training.runner import run, stream
+from rnngrad.training.spec import Run, execute, execute_remote, rebuild
 
 
 def _specs():
@@ -84,6 +89,172 @@ def test_spec_builds_under_its_seed_and_applies_its_start():
 )
 def test_bad_specs_and_runner_arguments_raise_clear_errors(make, message):
     with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"steps": 1.5}, "steps must be a positive int, got 1.5"),
+        ({"steps": True}, "steps must be a positive int, got True"),
+        ({"seed": 1.5}, "seed must be an int, got 1.5"),
+        ({"seed": False}, "seed must be an int, got False"),
+        ({"train": {"progress": True}}, "'progress' is set by the spec, not by its train"),
+        ({"cell": "mamba"}, "unknown cell 'mamba'; expected one of .*'lstm'"),
+    ],
+)
+def test_a_spec_refuses_what_it_cannot_run(changes, message):
+    """Catches: a check joined with ``and`` where it needs ``or`` (a float or a bool taken as
+    a number of steps or a seed), ``progress`` not reserved (the spec sets it), and errors
+    without their messages. One step and a negative seed are valid."""
+    fields = {"cell": "rnn", "task": AddingProblem(3), "steps": 2} | changes
+    with pytest.raises(ValueError, match=message):
+        RunSpec(**fields)
+    assert RunSpec("rnn", AddingProblem(3), steps=1, seed=-3).steps == 1
+
+
+def test_a_start_receives_the_model_the_setting_and_the_seed():
+    """Catches: a start called without the spec's setting or seed (a start that reads its
+    value from the setting, chrono's T_max, would set another bias)."""
+    calls = []
+    spec = RunSpec("rnn", AddingProblem(3), steps=1, seed=7, setting=("T", 3),
+                   start=lambda model, setting, seed: calls.append((type(model), setting, seed)))  # fmt: skip
+    spec.build()
+    assert calls == [(type(make_model("rnn", AddingProblem(3))), ("T", 3), 7)]
+
+
+def test_a_run_reads_its_spec_and_history():
+    """Catches: a run that reports another field of its spec, a diverged run's last
+    evaluation taken as its result, or a step to target reported for a run stopped otherwise."""
+    spec = RunSpec("gru", AddingProblem(3), steps=9, seed=4, setting=0.5)
+    solved = Run(spec, spec.build(), History(eval_metric=[0.3, 0.01], stopped=Stop("target", 6)))
+    assert (solved.cell, solved.setting, solved.seed, solved.task) == ("gru", 0.5, 4, spec.task)
+    assert (solved.metric, solved.solved_at) == (0.01, 6)
+    blown = Run(spec, spec.build(), History(eval_metric=[0.3], stopped=Stop("non-finite loss", 3)))
+    assert math.isnan(blown.metric) and blown.solved_at is None
+
+
+def test_execute_trains_under_the_specs_seed():
+    """``execute`` is ``train`` on the spec's model with the spec's seed (the batches it
+    draws). Catches a run trained without its seed (other batches: other numbers) or
+    under another spec's options."""
+    spec = RunSpec("rnn", AddingProblem(4), steps=3, seed=5, model={"hidden_size": 4},
+                   train={"eval_every": 3, "lr": 1e-2})  # fmt: skip
+    model = spec.build()
+    expected = train(model, spec.task, 3, seed=5, progress=False, eval_every=3, lr=1e-2)
+    trained, history = execute(spec)
+    assert history.loss == expected.loss and history.eval_metric == expected.eval_metric
+    for p, q in zip(trained.parameters(), model.parameters(), strict=True):
+        assert torch.equal(p, q)
+
+
+def test_a_workers_weights_rebuild_the_trained_model():
+    """What a worker sends back (``execute_remote``: NumPy weights and the history) rebuilds
+    the model ``execute`` trains, in this process too (the runner calls both in workers,
+    where a test's coverage does not see them). Catches weights of an untrained model sent
+    back, or a rebuilt model that keeps its fresh start."""
+    spec = RunSpec("gru", AddingProblem(4), steps=3, seed=2, model={"hidden_size": 3},
+                   train={"eval_every": 3, "lr": 0.1})  # fmt: skip
+    model, history = execute(spec)
+    weights, sent = execute_remote(spec)
+    assert sent.loss == history.loss
+    rebuilt = rebuild(spec, weights)
+    for (k, p), q in zip(model.state_dict().items(), rebuilt.state_dict().values(), strict=True):
+        assert torch.equal(p, q), k
+    assert not all(
+        torch.equal(p, q)
+        for p, q in zip(model.parameters(), spec.build().parameters(), strict=True)
+    )
+
+
+def test_default_workers_one_per_core_on_the_cpu_and_one_on_a_gpu():
+    """Catches a count that swaps the two cases, ignores the device it is given, or gives
+    a GPU more than the one process that shares it."""
+    assert runner.default_workers("cpu") == (os.cpu_count() or 1)
+    assert runner.default_workers(torch.device("cpu")) == (os.cpu_count() or 1)
+    assert runner.default_workers("cuda") == 1
+    assert runner.default_workers() == runner.default_workers(pick_device())
+
+
+def test_the_worker_count_is_read_from_the_runs_device(monkeypatch):
+    """Catches a default that ignores ``train["device"]`` (a GPU's runs spread over one
+    process per core)."""
+    seen = []
+    monkeypatch.setattr(runner, "default_workers", lambda device: seen.append(device) or 1)
+    spec = RunSpec("rnn", AddingProblem(3), steps=1, train={"device": "cpu", "eval_every": 1})
+    run([spec], progress=False)
+    assert seen == ["cpu"]
+
+
+class _StaysHere:
+    """A start that cannot be sent to a worker process (it refuses to be pickled)."""
+
+    def __call__(self, model, setting, seed):
+        pass
+
+    def __reduce__(self):
+        raise TypeError("this start stays in its process")
+
+
+def test_auto_runs_here_only_for_one_worker():
+    """``backend="auto"`` runs in this process when one worker is asked for or there is one
+    spec, else in worker processes (to which a spec that cannot be pickled never gets).
+    Catches: workers not capped at the number of specs, a floor of two workers, and "auto"
+    that picks processes for one worker."""
+    spec = RunSpec("rnn", AddingProblem(3), steps=1, start=_StaysHere(),
+                   model={"hidden_size": 2}, train={"eval_every": 1})  # fmt: skip
+    assert len(run([spec, spec], workers=1, progress=False)) == 2
+    assert len(run([spec], workers=4, progress=False)) == 1
+    with pytest.raises(Exception, match="pickle"):  # joblib: "Could not pickle the task"
+        run([spec, spec], workers=2, progress=False)
+
+
+def test_stream_yields_runs_or_their_positions():
+    """Catches: ``stream`` yielding (position, run) pairs unasked (or bare runs when asked),
+    and ``run`` returning the runs out of the specs' order."""
+    specs = [RunSpec("rnn", AddingProblem(3), steps=1, seed=s, train={"eval_every": 1})
+             for s in (2, 0, 1)]  # fmt: skip
+    plain = list(stream(specs, backend="serial", progress=False))
+    assert all(isinstance(r, Run) for r in plain) and [r.seed for r in plain] == [2, 0, 1]
+    indexed = list(stream(specs, backend="serial", progress=False, indexed=True))
+    assert [(i, r.seed) for i, r in indexed] == [(0, 2), (1, 0), (2, 1)]
+    assert [r.seed for r in run(specs, backend="processes", workers=2, progress=False)] == [2, 0, 1]
+
+
+def test_workers_train_at_the_parents_scale(monkeypatch):
+    """Catches a worker that runs at the default share of its steps, not the share the
+    parent's RNNGRAD_SCALE asks for."""
+    monkeypatch.setenv("RNNGRAD_SCALE", "0.5")
+    spec = RunSpec("rnn", AddingProblem(3), steps=8, model={"hidden_size": 2},
+                   train={"eval_every": 4})  # fmt: skip
+    runs = run([spec, spec], backend="processes", workers=2, progress=False)
+    assert [r.history.steps for r in runs] == [4, 4]
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: run(["rnn"]), TypeError, "RunSpec objects"),
+        (lambda: run([RunSpec("rnn", AddingProblem(3), 1)], workers=1.5), ValueError, "workers"),
+        (
+            lambda: run([RunSpec("rnn", AddingProblem(3), 1)], backend="ray"),
+            ImportError,
+            r"backend='ray' needs Ray: pip install 'ray\[default\]'",
+        ),
+        (
+            lambda: run([RunSpec("rnn", AddingProblem(3), 1)], backend="dask"),
+            ImportError,
+            "backend='dask' needs dask.distributed and a Client",
+        ),
+    ],
+)
+def test_the_runner_names_what_it_needs(monkeypatch, make, error, message):
+    """Catches a check that lets anything but RunSpecs through, a fractional worker count
+    taken, and a missing Ray or Dask reported without what to install (the modules are hidden
+    here, installed or not)."""
+    monkeypatch.setitem(sys.modules, "ray", None)
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(error, match=message):
         make()
 
 
