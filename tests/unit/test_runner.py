@@ -231,6 +231,26 @@ def test_workers_train_at_the_parents_scale(monkeypatch):
     assert [r.history.steps for r in runs] == [4, 4]
 
 
+def test_worker_processes_need_no_dask(monkeypatch):
+    """Catches the Dask check run for every backend but Dask's (joblib's own processes then
+    refuse to start where dask.distributed is not installed)."""
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    spec = RunSpec("rnn", AddingProblem(3), steps=1, model={"hidden_size": 2},
+                   train={"eval_every": 1})  # fmt: skip
+    assert len(run([spec, spec], backend="processes", workers=2, progress=False)) == 2
+
+
+def test_a_worker_task_runs_at_the_share_it_is_handed(monkeypatch):
+    """What each worker process executes (``_indexed``, called here in this process): the run
+    at the share of steps the parent handed over, whatever this process's switch says, and
+    its position. Catches the share dropped or another spec executed."""
+    monkeypatch.setenv("RNNGRAD_SCALE", "0.1")
+    spec = RunSpec("rnn", AddingProblem(3), steps=8, model={"hidden_size": 2},
+                   train={"eval_every": 4})  # fmt: skip
+    i, weights, history = runner._indexed(5, spec, 0.5)
+    assert (i, history.steps) == (5, 4) and set(weights) == set(spec.build().state_dict())
+
+
 @pytest.mark.parametrize(
     "make, error, message",
     [
@@ -239,12 +259,12 @@ def test_workers_train_at_the_parents_scale(monkeypatch):
         (
             lambda: run([RunSpec("rnn", AddingProblem(3), 1)], backend="ray"),
             ImportError,
-            r"backend='ray' needs Ray: pip install 'ray\[default\]'",
+            r"^backend='ray' needs Ray: pip install 'ray\[default\]'$",
         ),
         (
             lambda: run([RunSpec("rnn", AddingProblem(3), 1)], backend="dask"),
             ImportError,
-            "backend='dask' needs dask.distributed and a Client",
+            "^backend='dask' needs dask.distributed and a Client$",
         ),
     ],
 )
