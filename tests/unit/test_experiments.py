@@ -3,17 +3,23 @@ the learning-rate rule, the verdict rule's power and named starts.
 
 Each test names the wrong implementation it catches."""
 
+import json
 import math
+import platform
+import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
 
 from rnngrad import AddingProblem, experiments, make_model
+from rnngrad.core.tasks import AgreementTask
 from rnngrad.experiments import archive, store
 from rnngrad.experiments.studies import Arm, Study, choose_lrs
 from rnngrad.models import Start
-from rnngrad.training.spec import execute
+from rnngrad.training.loop import History, Stop
+from rnngrad.training.spec import RunSpec, execute
 
 
 def _tiny(**changes) -> Study:
@@ -416,3 +422,143 @@ def test_a_difference_censored_both_ways_is_not_printed_as_unbounded_to_unbounde
     words = c.words(unit="steps")
     assert "unbounded to unbounded" not in words
     assert "censored at the budget both ways" in words
+
+
+# -- the results store: paths, hashes, records (rnngrad.experiments.store) ------------------
+
+
+def test_the_archive_is_results_beside_lib_unless_the_environment_names_one(monkeypatch, tmp_path):
+    """Catches: the folder one level off (the repository's parent), and an empty
+    RNNGRAD_RESULTS taken as a path (the current directory)."""
+    monkeypatch.setenv("RNNGRAD_RESULTS", str(tmp_path))
+    assert store.results_dir() == tmp_path
+    beside_lib = Path(store.__file__).resolve().parents[2].parent / "results"
+    monkeypatch.setenv("RNNGRAD_RESULTS", "")
+    assert store.results_dir() == beside_lib
+    monkeypatch.delenv("RNNGRAD_RESULTS")
+    assert store.results_dir() == beside_lib
+
+
+def _spec(**changes) -> RunSpec:
+    fields = dict(cell="lstm", task=AddingProblem(7), steps=5, seed=2, setting=7,
+                  model={"num_layers": 1, "hidden_size": 3},
+                  train={"lr": 0.1, "device": "cpu", "batch_size": 4},
+                  start=Start("forget_bias", 1.0))  # fmt: skip
+    return RunSpec(**(fields | changes))
+
+
+def test_a_spec_is_described_and_hashed_by_what_it_computes():
+    """Catches: a description missing the task's class or fields or any part of the spec,
+    unsorted options (the same spec hashed differently when its dicts were written in another
+    order), the device counted in, and a hash blind to any part."""
+    spec = _spec()
+    assert store.describe_spec(spec) == {
+        "cell": "lstm",
+        "task": {"class": "AddingProblem", "T": 7},
+        "steps": 5,
+        "seed": 2,
+        "setting": 7,
+        "model": {"hidden_size": 3, "num_layers": 1},
+        "train": {"batch_size": 4, "lr": 0.1},
+        "start": "Start(kind='forget_bias', value=1.0)",
+    }
+    assert list(store.describe_spec(spec)["model"]) == ["hidden_size", "num_layers"]
+    assert list(store.describe_spec(spec)["train"]) == ["batch_size", "lr"]
+    h = store.spec_hash(spec)
+    assert re.fullmatch("[0-9a-f]{16}", h)
+    assert store.spec_hash(_spec(model={"hidden_size": 3, "num_layers": 1})) == h
+    assert store.spec_hash(_spec(train={"batch_size": 4, "lr": 0.1})) == h
+    for changed in ({"seed": 3}, {"steps": 6}, {"setting": 8}, {"cell": "gru"}, {"start": None},
+                    {"task": AddingProblem(8)}, {"model": {"hidden_size": 4}}):  # fmt: skip
+        assert store.spec_hash(_spec(**changed)) != h, changed
+
+
+def test_a_record_says_where_it_ran():
+    """Catches: git run outside the repository or its output not read as text, and a CPU
+    named by an empty processor string ('cpu ()') where the platform gives none."""
+    assert re.fullmatch("[0-9a-f]{40}", store._git("rev-parse", "HEAD"))
+    inside = store.device_name("cpu")[len("cpu (") : -1]
+    assert store.device_name("cpu") == f"cpu ({inside})"
+    assert inside and inside == (platform.processor() or platform.machine())
+
+
+def _history(metrics, stopped=None, seconds=1.234):
+    stopped = stopped or Stop("budget", len(metrics))
+    steps = list(range(1, len(metrics) + 1))
+    return History(loss=[0.5] * len(metrics), eval_step=steps, eval_metric=list(metrics),
+                   stopped=stopped, seconds=seconds)  # fmt: skip
+
+
+def test_a_curve_keeps_at_most_its_points_the_last_always():
+    """Catches: a curve cut at one point too few or too many, thinned with another stride,
+    the last evaluation dropped, short curves thinned, or metrics rounded coarser than 6
+    decimals."""
+    assert store.curve(_history([0.123456789, 0.5])) == [[1, 0.123457], [2, 0.5]]
+    exact = _history([i / 1000 for i in range(50)])
+    assert store.curve(exact) == [[i + 1, i / 1000] for i in range(50)]
+    long = _history([i / 1000 for i in range(150)])  # stride ceil(150 / 50) = 3
+    thinned = [[1 + 3 * k, 3 * k / 1000] for k in range(49)] + [[150, 0.149]]
+    assert store.curve(long) == thinned
+    assert store.curve(long, points=10) == [[1 + 15 * k, 15 * k / 1000] for k in range(9)] + [
+        [150, 0.149]
+    ]
+
+
+def test_a_record_holds_the_spec_the_run_and_its_provenance():
+    """Catches: any field taken from the wrong place, the best metric taken the wrong way
+    round or polluted by a non-finite evaluation, a diverged run's last evaluation kept as its
+    result, an unsolved run's step not left blank, the defaults of ``lr`` and ``hidden_size``
+    not train's and make_model's, and a start's label lost."""
+    spec = _spec()
+    model = spec.build()
+    record = store.make_record("s", spec, model, _history([0.4, math.nan, 0.1, 0.2]))
+    assert {k: record[k] for k in ("study", "spec_hash", "cell", "start", "setting", "lr")} == {
+        "study": "s", "spec_hash": store.spec_hash(spec), "cell": "lstm", "start": "b_f = 1",
+        "setting": 7, "lr": 0.1,
+    }  # fmt: skip
+    assert (record["seed"], record["steps"], record["hidden_size"]) == (2, 5, 3)
+    assert record["params"] == sum(p.numel() for p in model.parameters())
+    assert (record["final_metric"], record["best_metric"], record["solved_at"]) == (0.2, 0.1, "")
+    assert (record["steps_run"], record["diverged"], record["seconds"]) == (4, False, 1.23)
+    assert json.loads(record["curve"])[-1] == [4, 0.2]
+    assert record["device"] == store.device_name("cpu") and record["torch"] == torch.__version__
+    assert record["commit"] == store.commit()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["created"])
+    assert list(record) == list(store.COLUMNS)
+
+    plain = RunSpec("lstm", AddingProblem(7), steps=5)
+    record = store.make_record("s", plain, plain.build(), _history([0.3], Stop("target", 1)))
+    assert (record["start"], record["lr"], record["hidden_size"], record["solved_at"]) == (
+        "default",
+        2e-3,
+        64,
+        1,
+    )
+    blown = store.make_record("s", plain, plain.build(), _history([0.3, math.nan], Stop("non-finite loss", 2)))  # fmt: skip
+    assert math.isnan(blown["final_metric"]) and blown["best_metric"] == 0.3 and blown["diverged"]
+    lost = store.make_record("s", plain, plain.build(), _history([math.nan]))
+    assert math.isnan(lost["best_metric"])
+
+    def start(model, setting, seed):
+        pass
+
+    accuracy = RunSpec("gru", AgreementTask(), steps=5, start=start)
+    record = store.make_record("s", accuracy, accuracy.build(), _history([0.6, 0.9, 0.8]))
+    assert record["best_metric"] == 0.9 and record["start"] == repr(start)
+
+
+def test_records_append_under_one_header_and_read_back(tmp_path):
+    """Catches: a header written before every record (or never), the archive's folder not
+    created, the blank step to target not read as NaN, and the archive's path returned
+    wrong."""
+    spec = RunSpec("lstm", AddingProblem(7), steps=5)
+    folder = tmp_path / "new" / "archive"
+    solved = store.make_record("s", spec, spec.build(), _history([0.3], Stop("target", 1)))
+    unsolved = store.make_record("s", spec, spec.build(), _history([0.3, 0.2]))
+    assert store.append(solved, folder) == folder / "s.csv"
+    assert store.append(unsolved, folder) == folder / "s.csv"
+    assert (folder / "s.csv").read_text().count("study,spec_hash") == 1
+    frame = store.read("s", folder)
+    assert list(frame.columns) == list(store.COLUMNS) and len(frame) == 2
+    assert frame["solved_at"].iloc[0] == 1 and math.isnan(frame["solved_at"].iloc[1])
+    assert frame["final_metric"].tolist() == [0.3, 0.2]
