@@ -5,6 +5,7 @@ delta rule's derived state Jacobian against autograd over many steps. Each test 
 plausible wrong implementation it catches."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -427,3 +428,130 @@ def test_parallel_forms_survive_strong_decays_in_float32():
     want = matrix.mlstm_loop(q, k, v, i_raw, f_raw)
     got = matrix.mlstm_parallel(q.float(), k.float(), v.float(), i_raw.float(), f_raw.float())
     torch.testing.assert_close(got.double(), want, rtol=1e-3, atol=1e-3)
+
+
+# -- the matrix memories' contracts, written out (each test names the wrong code it catches) --
+
+
+def test_modes_pick_the_parallel_or_the_loop_form(monkeypatch):
+    """ "parallel" runs the parallel form and "loop" the step-by-step one (they agree in value,
+    so the choice is observed by substituting each), in ``normalised_linear_attention`` (default
+    "parallel") and in every layer; "loop" is accepted when a layer is built. Catches a mode
+    ignored, inverted or not passed on, another default, and "loop" refused by the check."""
+    calls = []
+    for name in ("linear_attention_parallel", "mlstm_parallel"):
+        real = getattr(matrix, name)
+        monkeypatch.setattr(
+            matrix, name, lambda *a, real=real, name=name: calls.append("parallel") or real(*a)
+        )
+    for name in ("linear_attention_loop", "mlstm_loop"):
+        real = getattr(matrix, name)
+        monkeypatch.setattr(
+            matrix, name, lambda *a, real=real, name=name: calls.append("loop") or real(*a)
+        )
+    q, k, v = _qkv(T=4)
+    matrix.normalised_linear_attention(q, k, v)
+    matrix.normalised_linear_attention(q, k, v, "loop")
+    assert calls == ["parallel", "loop"]
+    x = torch.randn(2, 4, 3)
+    layers = [matrix.OuterProductLayer(3, 2, decay) for decay in ("none", "fixed")]
+    for layer in [*layers, matrix.MLSTM(3, 2)]:
+        for mode in ("parallel", "loop"):
+            calls.clear()
+            layer.mode = mode
+            layer(x)
+            assert calls == [mode], (layer, mode)
+    assert matrix.OuterProductLayer(3, 2, mode="loop").mode == "loop"
+    assert matrix.MLSTM(3, 2, mode="loop").mode == "loop"
+
+
+def test_shapes_and_arguments_are_checked_with_clear_messages():
+    """Each condition of the q, k, v check alone refuses its input, and each message carries
+    the shapes or values it was given; the decay defaults to "none"; gamma = 1 is allowed,
+    0 and 1.5 are not. Catches an ``and`` for an ``or`` in the checks, messages lost, a
+    default other than "none", and gamma's bounds moved."""
+    qkv = "need q, k \\(B, T, d_k\\) and v \\(B, T, d_v\\), got "
+    good = torch.ones(2, 3, 4)
+    cases = [
+        ((torch.ones(2, 3), torch.ones(2, 3), torch.ones(2, 3, 4)), "(2, 3), (2, 3), (2, 3, 4)"),
+        ((good, torch.ones(2, 3, 5), good), "(2, 3, 4), (2, 3, 5), (2, 3, 4)"),
+        ((good, good, torch.ones(2, 3, 4, 1)), "(2, 3, 4), (2, 3, 4), (2, 3, 4, 1)"),
+        ((good, good, torch.ones(2, 5, 4)), "(2, 3, 4), (2, 3, 4), (2, 5, 4)"),
+    ]
+    for args, shapes in cases:
+        with pytest.raises(ValueError, match=qkv + re.escape(shapes) + "$"):
+            matrix.linear_attention_loop(*args)
+    with pytest.raises(
+        ValueError,
+        match=re.escape("log_decay must be a float, (B, T) or (B, T, d_k) = (2, 3, 4), got (3,)"),
+    ):
+        matrix.linear_attention_loop(good, good, good, torch.zeros(3))
+    with pytest.raises(ValueError, match="^mode must be 'parallel' or 'loop', got 'fast'$"):
+        matrix.MLSTM(3, 2, mode="fast")
+    with pytest.raises(ValueError, match="^decay must be one of .*, got 'other'$"):
+        matrix.OuterProductLayer(3, 2, "other")
+    assert matrix.OuterProductLayer(3, 2).decay == "none"
+    assert matrix.OuterProductLayer(3, 2, "fixed", gamma=1.0).gamma == 1.0
+    for gamma in (0.0, 1.5):
+        with pytest.raises(ValueError, match=re.escape(f"gamma must be in (0, 1], got {gamma}")):
+            matrix.OuterProductLayer(3, 2, "fixed", gamma=gamma)
+
+
+def test_layer_memories_are_their_papers_decays():
+    """RetNet: keys scaled by 1/sqrt(d), log decay log gamma; Mamba-2: values times Delta, log
+    decay -exp(A_log) Delta; GLA: log sigma(W_a x + b_a) / 16. Catches the fixed decay never
+    taken (RetNet run as undecayed attention), k times sqrt(d), v divided by Delta, a log decay
+    divided by Delta or of the wrong sign, and another temperature."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 5, 3, dtype=F64)
+    d = 4
+    fixed = matrix.OuterProductLayer(3, d, "fixed", gamma=0.9).double()
+    q, k, v, log = fixed.memory(x)
+    torch.testing.assert_close(k, fixed.k(x) / 2.0)
+    assert log == pytest.approx(math.log(0.9))
+    scalar = matrix.OuterProductLayer(3, d, "scalar").double()
+    q, k, v, log = scalar.memory(x)
+    step = F.softplus(scalar.delta(x)).squeeze(-1)
+    torch.testing.assert_close(v, scalar.v(x) * step.unsqueeze(-1))
+    torch.testing.assert_close(log, -torch.exp(scalar.a_log) * step)
+    channel = matrix.OuterProductLayer(3, d, "channel").double()
+    torch.testing.assert_close(channel.memory(x)[3], F.logsigmoid(channel.alpha(x)) / 16)
+
+
+def test_layer_starts_are_the_reference_codes():
+    """Mamba-2's start for the scalar decay, A in [1, 16] and the step softplus(b) in [0.001,
+    0.1] (log-uniform), and the mLSTM's forget bias in [3, 6], each over 300 layers: inside
+    its range and near both ends. Catches ranges moved or cut and b not softplus's inverse."""
+    torch.manual_seed(0)
+    a, dt, f = [], [], []
+    for _ in range(300):
+        layer = matrix.OuterProductLayer(1, 1, "scalar")
+        a.append(layer.a_log.exp().item())
+        dt.append(F.softplus(layer.delta.bias).item())
+        f.append(matrix.MLSTM(1, 1).f_gate.bias.item())
+    for values, low, high in ((a, 1.0, 16.0), (dt, 1e-3, 0.1), (f, 3.0, 6.0)):
+        assert low * (1 - 1e-5) <= min(values) < low * 1.2 and high * 0.85 < max(values) <= high * (
+            1 + 1e-5
+        )
+    assert np.mean(np.log(dt)) == pytest.approx(math.log(0.01), abs=0.4)  # log-uniform
+
+
+def test_unrolled_states_are_the_flattened_matrices():
+    """The probe's states are S_t (or the mLSTM's C_t) as (B, d * d), the same matrices the
+    step functions give. Catches a state list of None, of unflattened matrices, or of the
+    mLSTM's normaliser n_t in place of C_t."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 5, 3, dtype=F64)
+    layer = matrix.OuterProductLayer(3, 4, "fixed").double()
+    states, _ = layer.unroll(x)
+    assert all(s.shape == (2, 16) for s in states)
+    _, S_T = matrix.linear_attention_loop(*layer.memory(x))
+    torch.testing.assert_close(states[-1], S_T.flatten(1))
+    mlstm = matrix.MLSTM(3, 4).double()
+    states, _ = mlstm.unroll(x)
+    assert all(s.shape == (2, 16) for s in states)
+    q, k, v, i, f = mlstm.gates(x)
+    state = (x.new_zeros(2, 4, 4), x.new_zeros(2, 4), x.new_full((2,), -math.inf))
+    for t in range(5):
+        _, state = matrix.mlstm_step(q[:, t], k[:, t] / 2.0, v[:, t], i[:, t], f[:, t], state)
+    torch.testing.assert_close(states[-1], state[0].flatten(1))
