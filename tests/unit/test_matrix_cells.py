@@ -12,6 +12,8 @@ import pytest
 import sympy as sp
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rnngrad
 from rnngrad.cells import delta, matrix, signed
@@ -555,3 +557,81 @@ def test_unrolled_states_are_the_flattened_matrices():
     for t in range(5):
         _, state = matrix.mlstm_step(q[:, t], k[:, t] / 2.0, v[:, t], i[:, t], f[:, t], state)
     torch.testing.assert_close(states[-1], state[0].flatten(1))
+
+
+# -- the signed gate's contract, written out (each test names the wrong code it catches) --
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-30.0, max_value=30.0))
+def test_same_signed_gate_gives_the_positive_gates_value(p):
+    """2 sigma(p') - 1 = sigma(p) for p' = ``same_signed_gate(p)``, at every p. Catches
+    log 2 subtracted, softplus left out, or another shift."""
+    pre = torch.tensor(p, dtype=F64)
+    torch.testing.assert_close(
+        signed.gate(signed.same_signed_gate(pre), True),
+        signed.gate(pre, False),
+        rtol=1e-12,
+        atol=1e-15,
+    )
+
+
+def test_diagonal_gate_start_and_widen_keep_every_one_hot_gate():
+    """The gate biases start at linspace(1, 4, H); ``widen_`` switches the range once, keeps the
+    gate on the zero input and on every one-hot input with ``same_start`` and leaves the layer
+    as it was without it; a second ``widen_`` is refused. Catches another bias start, a flag
+    not set, the rewrite skipped or done regardless, a second widening allowed and a mangled
+    message; the default range is (0, 1)."""
+    torch.manual_seed(0)
+    layer = signed.DiagonalGate(3, 5)
+    assert not layer.allow_neg_eigval
+    torch.testing.assert_close(layer.linear_a.bias.detach(), torch.linspace(1.0, 4.0, 5))
+    x = torch.cat([torch.zeros(1, 1, 3), torch.eye(3).unsqueeze(0)], 1)  # zero, then e_1..e_3
+    before = layer.coefficients(x)[0]
+    plain = signed.DiagonalGate(3, 5)
+    plain.load_state_dict(layer.state_dict())
+    plain.widen_(same_start=False)
+    assert plain.allow_neg_eigval
+    torch.testing.assert_close(plain.linear_a.weight, layer.linear_a.weight)
+    layer.widen_()
+    assert layer.allow_neg_eigval
+    torch.testing.assert_close(layer.coefficients(x)[0], before, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"^the range is already \(-1, 1\)$"):
+        layer.widen_()
+    with pytest.raises(ValueError, match="mode"):
+        signed.DiagonalGate(3, 5, mode="fast")
+
+
+# -- the delta rule's contract, written out (each test names the wrong code it catches) --
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-30.0, max_value=30.0))
+def test_same_doubled_beta_gives_the_plain_betas_value(p):
+    """2 sigma(p') = sigma(p) for p' = ``same_doubled_beta(p)``, at every p. Catches the sign,
+    log 2 or softplus changed."""
+    pre = torch.tensor(p, dtype=F64)
+    torch.testing.assert_close(
+        2 * torch.sigmoid(delta.same_doubled_beta(pre)), torch.sigmoid(pre), rtol=1e-12, atol=1e-15
+    )
+
+
+def test_deltanet_widen_keeps_every_one_hot_beta():
+    """``widen_`` doubles beta's range once; with ``same_start`` every beta on the zero input and
+    on a one-hot input keeps its value, without it the beta layer is left as it was; a second
+    ``widen_`` is refused. Catches a flag not set, the rewrite skipped or done regardless, a
+    second widening allowed, a mangled message."""
+    torch.manual_seed(0)
+    layer = delta.DeltaNet(3, 4)
+    x = torch.cat([torch.zeros(1, 1, 3), torch.eye(3).unsqueeze(0)], 1)
+    before = layer.memory(x)[3]
+    plain = delta.DeltaNet(3, 4)
+    plain.load_state_dict(layer.state_dict())
+    plain.widen_(same_start=False)
+    assert plain.allow_neg_eigval
+    torch.testing.assert_close(plain.beta.weight, layer.beta.weight)
+    layer.widen_()
+    assert layer.allow_neg_eigval
+    torch.testing.assert_close(layer.memory(x)[3], before, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"^the range is already beta in \(0, 2\)$"):
+        layer.widen_()
