@@ -635,3 +635,74 @@ def test_deltanet_widen_keeps_every_one_hot_beta():
     torch.testing.assert_close(layer.memory(x)[3], before, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match=r"^the range is already beta in \(0, 2\)$"):
         layer.widen_()
+
+
+def test_delta_rule_shapes_defaults_dtypes_and_unrolled_states():
+    """``delta_loop`` checks beta's and log alpha's shapes with their messages; the one-step
+    Jacobian defaults to alpha = 1 and d_v = 1; a bfloat16 step and Jacobian stay bfloat16; the
+    probe's states are S_t as (B, d * d), the matrices ``delta_loop`` ends on. Catches the gates
+    left out of the check, other defaults, an identity built in the default dtype (which
+    promotes a half-precision state to float32), and a state list of None or of unflattened
+    matrices."""
+    q, k, v = _qkv(T=3)
+    with pytest.raises(
+        ValueError, match="^" + re.escape("beta must be (B, T) = (2, 3), got (3,)") + "$"
+    ):
+        delta.delta_loop(q, k, v, torch.ones(3, dtype=F64))
+    with pytest.raises(
+        ValueError, match="^" + re.escape("log_alpha must be (B, T) = (2, 3), got (2, 3, 1)") + "$"
+    ):
+        delta.delta_loop(q, k, v, torch.ones(2, 3, dtype=F64), torch.zeros(2, 3, 1, dtype=F64))
+    key = F.normalize(_randn(3, seed=60), dim=-1)
+    torch.testing.assert_close(
+        delta.state_jacobian(key, 0.5), delta.state_jacobian(key, 0.5, 1.0, 1)
+    )
+    assert delta.state_jacobian(key, 0.5).shape == (3, 3)
+    half = torch.bfloat16
+    assert delta.state_jacobian(key.to(half), 0.5, d_v=2).dtype == half
+    S = delta.delta_step(
+        torch.zeros(1, 2, 3, dtype=half), key.to(half)[None], torch.ones(1, 2, dtype=half),
+        torch.full((1,), 0.5, dtype=half),
+    )  # fmt: skip
+    assert S.dtype == half
+    torch.manual_seed(0)
+    layer = delta.DeltaNet(3, 4).double()
+    x = torch.randn(2, 5, 3, dtype=F64)
+    states, _ = layer.unroll(x)
+    assert all(s.shape == (2, 16) for s in states)
+    _, S_T = delta.delta_loop(*layer.memory(x))
+    torch.testing.assert_close(states[-1], S_T.flatten(1))
+
+
+def test_delta_rule_checks_transitions_of_many_keys_and_the_layers_memory():
+    """Each condition of the q, k, v check alone refuses its input, with the shapes in the
+    message; ``transition`` of keys (T, d_k) is the stack of each key's; DeltaNet's q and k
+    are unit vectors along their last axis and Gated DeltaNet's log alpha is
+    -exp(A_log) softplus(w_alpha . x + b_alpha). Catches an ``and`` for an ``or`` in the check,
+    messages lost, an outer product taken on the wrong axis, q or k normalised over another
+    axis (or over everything), and log alpha divided by the step or of the wrong sign."""
+    qkv = "^need q, k \\(B, T, d_k\\) and v \\(B, T, d_v\\), got "
+    good, beta = torch.ones(2, 3, 4), torch.ones(2, 3)
+    cases = [
+        ((torch.ones(2, 3), torch.ones(2, 3), torch.ones(2, 3, 4)), "(2, 3), (2, 3), (2, 3, 4)"),
+        ((good, torch.ones(2, 3, 5), good), "(2, 3, 4), (2, 3, 5), (2, 3, 4)"),
+        ((good, good, torch.ones(2, 3, 4, 1)), "(2, 3, 4), (2, 3, 4), (2, 3, 4, 1)"),
+        ((good, good, torch.ones(2, 5, 4)), "(2, 3, 4), (2, 3, 4), (2, 5, 4)"),
+    ]
+    for args, shapes in cases:
+        with pytest.raises(ValueError, match=qkv + re.escape(shapes) + "$"):
+            delta.delta_loop(*args, beta)
+    keys = F.normalize(_randn(4, 3, seed=61), dim=-1)
+    betas = torch.sigmoid(_randn(4, seed=62))
+    torch.testing.assert_close(
+        delta.transition(keys, betas),
+        torch.stack([delta.transition(k, b) for k, b in zip(keys, betas, strict=True)]),
+    )
+    torch.manual_seed(0)
+    layer = delta.DeltaNet(3, 4, gated=True).double()
+    x = torch.randn(2, 5, 3, dtype=F64)
+    q, k, _, _, log_alpha = layer.memory(x)
+    for t in (q, k):
+        torch.testing.assert_close(t.norm(dim=-1), torch.ones(2, 5, dtype=F64))
+    step = F.softplus(layer.alpha(x)).squeeze(-1)
+    torch.testing.assert_close(log_alpha, -torch.exp(layer.a_log) * step)
