@@ -706,3 +706,44 @@ def test_delta_rule_checks_transitions_of_many_keys_and_the_layers_memory():
         torch.testing.assert_close(t.norm(dim=-1), torch.ones(2, 5, dtype=F64))
     step = F.softplus(layer.alpha(x)).squeeze(-1)
     torch.testing.assert_close(log_alpha, -torch.exp(layer.a_log) * step)
+
+
+def test_deltanet_modes_chunk_checks_and_start(monkeypatch):
+    """``delta_chunked`` checks beta, log alpha and ``chunk`` with their messages; DeltaNet is
+    ungated by default, accepts "loop", runs the chunked form for "chunk" and the loop for
+    "loop" (observed by substituting each), and starts Gated DeltaNet like Mamba-2 (A in
+    [1, 16], softplus of the step bias in [0.001, 0.1]) over 300 layers. Catches the gates or
+    the chunk left unchecked, a lost message, a gated default, "loop" refused, a mode ignored
+    or inverted, and the start's ranges moved or its inverse softplus of the wrong sign."""
+    q, k, v = _qkv(T=3)
+    with pytest.raises(ValueError, match="^" + re.escape("beta must be (B, T) = (2, 3), got (3,)")):
+        delta.delta_chunked(q, k, v, torch.ones(3, dtype=F64))
+    with pytest.raises(
+        ValueError, match="^" + re.escape("log_alpha must be (B, T) = (2, 3), got (3,)")
+    ):
+        delta.delta_chunked(q, k, v, torch.ones(2, 3, dtype=F64), torch.zeros(3, dtype=F64))
+    for chunk in (0, 2.0):
+        with pytest.raises(ValueError, match=f"^chunk must be a positive int, got {chunk!r}$"):
+            delta.delta_chunked(q, k, v, torch.ones(2, 3, dtype=F64), chunk=chunk)
+    assert not delta.DeltaNet(3, 2).gated
+    with pytest.raises(ValueError, match="^mode must be 'chunk' or 'loop', got 'fast'$"):
+        delta.DeltaNet(3, 2, mode="fast")
+    calls = []
+    for name in ("delta_chunked", "delta_loop"):
+        real = getattr(delta, name)
+        monkeypatch.setattr(
+            delta, name, lambda *a, real=real, name=name: calls.append(name) or real(*a)
+        )
+    x = torch.randn(2, 4, 3)
+    for mode in ("chunk", "loop"):
+        delta.DeltaNet(3, 2, mode=mode)(x)
+    assert calls == ["delta_chunked", "delta_loop"]
+    torch.manual_seed(0)
+    a, dt = [], []
+    for _ in range(300):
+        layer = delta.DeltaNet(1, 1, gated=True)
+        a.append(layer.a_log.exp().item())
+        dt.append(F.softplus(layer.alpha.bias).item())
+    for values, low, high in ((a, 1.0, 16.0), (dt, 1e-3, 0.1)):
+        assert low * (1 - 1e-5) <= min(values) < low * 1.2
+        assert high * 0.85 < max(values) <= high * (1 + 1e-5)
