@@ -13,7 +13,15 @@ import torch
 import rnngrad
 from conftest import adam_replay
 from rnngrad import derive, frames
-from rnngrad.cells.linear import LRU, gamma_log_init, impulse_response, lru_lambda, ring_init
+from rnngrad.cells import linear as linear_module
+from rnngrad.cells.linear import (
+    LRU,
+    gamma_log_init,
+    impulse_response,
+    lru_lambda,
+    lru_step,
+    ring_init,
+)
 from rnngrad.core.scan import combine, linear_loop, linear_scan
 from rnngrad.models.lru import LRUModel
 
@@ -347,3 +355,74 @@ def test_a_stack_of_diagonal_recurrences_has_a_binomial_impulse_response(layers,
     (grad,) = torch.autograd.grad(h[0, lag, 0], x)
     derived = math.comb(lag + layers - 1, layers - 1) * lam**lag
     assert grad[0, 0, 0].item() == pytest.approx(derived, rel=1e-10)
+
+
+# -- the layer's contract, written out (each test names the wrong implementations it catches) --
+
+
+def test_lru_step_repeated_is_the_layer():
+    """``lru_step`` (the equation as one step) run over a sequence gives the layer's states,
+    with gamma = exp(gamma_log). Catches a step that subtracts or divides the input term,
+    divides lambda by h, or drops B's real or imaginary part."""
+    torch.manual_seed(0)
+    lru = LRU(3, 4, r_min=0.5, r_max=0.9).double()
+    x = torch.randn(2, 6, 3, dtype=F64)
+    h, states = torch.zeros(2, 4, dtype=torch.complex128), []
+    for t in range(6):
+        h = lru_step(x[:, t], h, lru.lam, lru.b_re, lru.b_im, torch.exp(lru.gamma_log))
+        states.append(h)
+    torch.testing.assert_close(torch.stack(states, 1), lru(x), atol=1e-12, rtol=1e-12)
+
+
+def test_ring_init_draws_from_its_generator_alone():
+    """The same generator seed gives the same eigenvalues whatever the global stream, and the
+    global stream is not drawn. Catches either draw made without the generator."""
+    draws = []
+    for global_seed in (0, 1):
+        torch.manual_seed(global_seed)
+        state = torch.get_rng_state()
+        draws.append(ring_init(5, 0.2, 0.9, generator=torch.Generator().manual_seed(7)))
+        assert torch.equal(torch.get_rng_state(), state)
+    for a, b in zip(draws[0], draws[1], strict=True):
+        assert torch.equal(a, b)
+
+
+def test_sizes_of_one_are_allowed():
+    """One eigenvalue, one input, one step are valid sizes. Catches checks written ``<= 1`` or
+    ``< 2`` in ``ring_init``, ``LRU`` and ``impulse_response``."""
+    assert ring_init(1)[0].shape == (1,)
+    assert LRU(1, 1)(torch.ones(2, 3, 1)).shape == (2, 3, 1)
+    assert impulse_response(0.5, 0.3, 1).tolist() == [1.0]
+
+
+def test_lru_size_errors_name_the_size():
+    """Catches an error message naming another size (or a mangled name)."""
+    with pytest.raises(ValueError, match="^input_size must be a positive int, got 0$"):
+        LRU(0, 4)
+    with pytest.raises(ValueError, match="^state_size must be a positive int, got 0$"):
+        LRU(2, 0)
+
+
+def test_lru_start_takes_its_phase_range_and_glorot_scale():
+    """Every phase inside [0, max_phase], and B's entries drawn with standard deviation
+    1/sqrt(2 * input_size) (the reference code's). Catches max_phase not passed on (2 pi
+    instead), and B scaled by sqrt(2 d), 2/sqrt(2 d), sqrt(d/2), 1/sqrt(3 d) or divided by
+    the scale."""
+    torch.manual_seed(0)
+    lru = LRU(8, 1024, max_phase=0.1)
+    assert lru.lam.angle().min() >= 0 and lru.lam.angle().max() <= 0.1 + 1e-6
+    for b in (lru.b_re, lru.b_im):
+        assert b.std().item() == pytest.approx(1 / math.sqrt(16), rel=0.05)
+
+
+def test_lru_mode_picks_the_scan_or_the_loop(monkeypatch):
+    """``mode`` defaults to "scan" and chooses the computation (the two agree in value, so
+    the choice is observed by substituting each). Catches a mode ignored, inverted or a
+    default that is not "scan"."""
+    calls = []
+    monkeypatch.setattr(linear_module, "linear_scan", lambda a, b: calls.append("scan") or b)
+    monkeypatch.setattr(linear_module, "linear_loop", lambda a, b: calls.append("loop") or b)
+    lru = LRU(2, 3)
+    x = torch.ones(1, 4, 2)
+    lru(x), lru(x, "scan"), lru(x, "loop")
+    assert calls == ["scan", "scan", "loop"]

@@ -5,12 +5,15 @@ delta rule's derived state Jacobian against autograd over many steps. Each test 
 plausible wrong implementation it catches."""
 
 import math
+import re
 
 import numpy as np
 import pytest
 import sympy as sp
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rnngrad
 from rnngrad.cells import delta, matrix, signed
@@ -427,3 +430,320 @@ def test_parallel_forms_survive_strong_decays_in_float32():
     want = matrix.mlstm_loop(q, k, v, i_raw, f_raw)
     got = matrix.mlstm_parallel(q.float(), k.float(), v.float(), i_raw.float(), f_raw.float())
     torch.testing.assert_close(got.double(), want, rtol=1e-3, atol=1e-3)
+
+
+# -- the matrix memories' contracts, written out (each test names the wrong code it catches) --
+
+
+def test_modes_pick_the_parallel_or_the_loop_form(monkeypatch):
+    """ "parallel" runs the parallel form and "loop" the step-by-step one (they agree in value,
+    so the choice is observed by substituting each), in ``normalised_linear_attention`` (default
+    "parallel") and in every layer; "loop" is accepted when a layer is built. Catches a mode
+    ignored, inverted or not passed on, another default, and "loop" refused by the check."""
+    calls = []
+    for name in ("linear_attention_parallel", "mlstm_parallel"):
+        real = getattr(matrix, name)
+        monkeypatch.setattr(
+            matrix, name, lambda *a, real=real, name=name: calls.append("parallel") or real(*a)
+        )
+    for name in ("linear_attention_loop", "mlstm_loop"):
+        real = getattr(matrix, name)
+        monkeypatch.setattr(
+            matrix, name, lambda *a, real=real, name=name: calls.append("loop") or real(*a)
+        )
+    q, k, v = _qkv(T=4)
+    matrix.normalised_linear_attention(q, k, v)
+    matrix.normalised_linear_attention(q, k, v, "loop")
+    assert calls == ["parallel", "loop"]
+    x = torch.randn(2, 4, 3)
+    layers = [matrix.OuterProductLayer(3, 2, decay) for decay in ("none", "fixed")]
+    for layer in [*layers, matrix.MLSTM(3, 2)]:
+        for mode in ("parallel", "loop"):
+            calls.clear()
+            layer.mode = mode
+            layer(x)
+            assert calls == [mode], (layer, mode)
+    assert matrix.OuterProductLayer(3, 2, mode="loop").mode == "loop"
+    assert matrix.MLSTM(3, 2, mode="loop").mode == "loop"
+
+
+def test_shapes_and_arguments_are_checked_with_clear_messages():
+    """Each condition of the q, k, v check alone refuses its input, and each message carries
+    the shapes or values it was given; the decay defaults to "none"; gamma = 1 is allowed,
+    0 and 1.5 are not. Catches an ``and`` for an ``or`` in the checks, messages lost, a
+    default other than "none", and gamma's bounds moved."""
+    qkv = "need q, k \\(B, T, d_k\\) and v \\(B, T, d_v\\), got "
+    good = torch.ones(2, 3, 4)
+    cases = [
+        ((torch.ones(2, 3), torch.ones(2, 3), torch.ones(2, 3, 4)), "(2, 3), (2, 3), (2, 3, 4)"),
+        ((good, torch.ones(2, 3, 5), good), "(2, 3, 4), (2, 3, 5), (2, 3, 4)"),
+        ((good, good, torch.ones(2, 3, 4, 1)), "(2, 3, 4), (2, 3, 4), (2, 3, 4, 1)"),
+        ((good, good, torch.ones(2, 5, 4)), "(2, 3, 4), (2, 3, 4), (2, 5, 4)"),
+    ]
+    for args, shapes in cases:
+        with pytest.raises(ValueError, match=qkv + re.escape(shapes) + "$"):
+            matrix.linear_attention_loop(*args)
+    with pytest.raises(
+        ValueError,
+        match=re.escape("log_decay must be a float, (B, T) or (B, T, d_k) = (2, 3, 4), got (3,)"),
+    ):
+        matrix.linear_attention_loop(good, good, good, torch.zeros(3))
+    with pytest.raises(ValueError, match="^mode must be 'parallel' or 'loop', got 'fast'$"):
+        matrix.MLSTM(3, 2, mode="fast")
+    with pytest.raises(ValueError, match="^decay must be one of .*, got 'other'$"):
+        matrix.OuterProductLayer(3, 2, "other")
+    assert matrix.OuterProductLayer(3, 2).decay == "none"
+    assert matrix.OuterProductLayer(3, 2, "fixed", gamma=1.0).gamma == 1.0
+    for gamma in (0.0, 1.5):
+        with pytest.raises(ValueError, match=re.escape(f"gamma must be in (0, 1], got {gamma}")):
+            matrix.OuterProductLayer(3, 2, "fixed", gamma=gamma)
+
+
+def test_layer_memories_are_their_papers_decays():
+    """RetNet: keys scaled by 1/sqrt(d), log decay log gamma; Mamba-2: values times Delta, log
+    decay -exp(A_log) Delta; GLA: log sigma(W_a x + b_a) / 16. Catches the fixed decay never
+    taken (RetNet run as undecayed attention), k times sqrt(d), v divided by Delta, a log decay
+    divided by Delta or of the wrong sign, and another temperature."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 5, 3, dtype=F64)
+    d = 4
+    fixed = matrix.OuterProductLayer(3, d, "fixed", gamma=0.9).double()
+    q, k, v, log = fixed.memory(x)
+    torch.testing.assert_close(k, fixed.k(x) / 2.0)
+    assert log == pytest.approx(math.log(0.9))
+    scalar = matrix.OuterProductLayer(3, d, "scalar").double()
+    q, k, v, log = scalar.memory(x)
+    step = F.softplus(scalar.delta(x)).squeeze(-1)
+    torch.testing.assert_close(v, scalar.v(x) * step.unsqueeze(-1))
+    torch.testing.assert_close(log, -torch.exp(scalar.a_log) * step)
+    channel = matrix.OuterProductLayer(3, d, "channel").double()
+    torch.testing.assert_close(channel.memory(x)[3], F.logsigmoid(channel.alpha(x)) / 16)
+
+
+def test_layer_starts_are_the_reference_codes():
+    """Mamba-2's start for the scalar decay, A in [1, 16] and the step softplus(b) in [0.001,
+    0.1] (log-uniform), and the mLSTM's forget bias in [3, 6], each over 300 layers: inside
+    its range and near both ends. Catches ranges moved or cut and b not softplus's inverse."""
+    torch.manual_seed(0)
+    a, dt, f = [], [], []
+    for _ in range(300):
+        layer = matrix.OuterProductLayer(1, 1, "scalar")
+        a.append(layer.a_log.exp().item())
+        dt.append(F.softplus(layer.delta.bias).item())
+        f.append(matrix.MLSTM(1, 1).f_gate.bias.item())
+    for values, low, high in ((a, 1.0, 16.0), (dt, 1e-3, 0.1), (f, 3.0, 6.0)):
+        assert low * (1 - 1e-5) <= min(values) < low * 1.2 and high * 0.85 < max(values) <= high * (
+            1 + 1e-5
+        )
+    assert np.mean(np.log(dt)) == pytest.approx(math.log(0.01), abs=0.4)  # log-uniform
+
+
+def test_unrolled_states_are_the_flattened_matrices():
+    """The probe's states are S_t (or the mLSTM's C_t) as (B, d * d), the same matrices the
+    step functions give. Catches a state list of None, of unflattened matrices, or of the
+    mLSTM's normaliser n_t in place of C_t."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 5, 3, dtype=F64)
+    layer = matrix.OuterProductLayer(3, 4, "fixed").double()
+    states, _ = layer.unroll(x)
+    assert all(s.shape == (2, 16) for s in states)
+    _, S_T = matrix.linear_attention_loop(*layer.memory(x))
+    torch.testing.assert_close(states[-1], S_T.flatten(1))
+    mlstm = matrix.MLSTM(3, 4).double()
+    states, _ = mlstm.unroll(x)
+    assert all(s.shape == (2, 16) for s in states)
+    q, k, v, i, f = mlstm.gates(x)
+    state = (x.new_zeros(2, 4, 4), x.new_zeros(2, 4), x.new_full((2,), -math.inf))
+    for t in range(5):
+        _, state = matrix.mlstm_step(q[:, t], k[:, t] / 2.0, v[:, t], i[:, t], f[:, t], state)
+    torch.testing.assert_close(states[-1], state[0].flatten(1))
+
+
+# -- the signed gate's contract, written out (each test names the wrong code it catches) --
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-30.0, max_value=30.0))
+def test_same_signed_gate_gives_the_positive_gates_value(p):
+    """2 sigma(p') - 1 = sigma(p) for p' = ``same_signed_gate(p)``, at every p. Catches
+    log 2 subtracted, softplus left out, or another shift."""
+    pre = torch.tensor(p, dtype=F64)
+    torch.testing.assert_close(
+        signed.gate(signed.same_signed_gate(pre), True),
+        signed.gate(pre, False),
+        rtol=1e-12,
+        atol=1e-15,
+    )
+
+
+def test_diagonal_gate_start_and_widen_keep_every_one_hot_gate():
+    """The gate biases start at linspace(1, 4, H); ``widen_`` switches the range once, keeps the
+    gate on the zero input and on every one-hot input with ``same_start`` and leaves the layer
+    as it was without it; a second ``widen_`` is refused. Catches another bias start, a flag
+    not set, the rewrite skipped or done regardless, a second widening allowed and a mangled
+    message; the default range is (0, 1)."""
+    torch.manual_seed(0)
+    layer = signed.DiagonalGate(3, 5)
+    assert not layer.allow_neg_eigval
+    torch.testing.assert_close(layer.linear_a.bias.detach(), torch.linspace(1.0, 4.0, 5))
+    x = torch.cat([torch.zeros(1, 1, 3), torch.eye(3).unsqueeze(0)], 1)  # zero, then e_1..e_3
+    before = layer.coefficients(x)[0]
+    plain = signed.DiagonalGate(3, 5)
+    plain.load_state_dict(layer.state_dict())
+    plain.widen_(same_start=False)
+    assert plain.allow_neg_eigval
+    torch.testing.assert_close(plain.linear_a.weight, layer.linear_a.weight)
+    layer.widen_()
+    assert layer.allow_neg_eigval
+    torch.testing.assert_close(layer.coefficients(x)[0], before, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"^the range is already \(-1, 1\)$"):
+        layer.widen_()
+    with pytest.raises(ValueError, match="mode"):
+        signed.DiagonalGate(3, 5, mode="fast")
+
+
+# -- the delta rule's contract, written out (each test names the wrong code it catches) --
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-30.0, max_value=30.0))
+def test_same_doubled_beta_gives_the_plain_betas_value(p):
+    """2 sigma(p') = sigma(p) for p' = ``same_doubled_beta(p)``, at every p. Catches the sign,
+    log 2 or softplus changed."""
+    pre = torch.tensor(p, dtype=F64)
+    torch.testing.assert_close(
+        2 * torch.sigmoid(delta.same_doubled_beta(pre)), torch.sigmoid(pre), rtol=1e-12, atol=1e-15
+    )
+
+
+def test_deltanet_widen_keeps_every_one_hot_beta():
+    """``widen_`` doubles beta's range once; with ``same_start`` every beta on the zero input and
+    on a one-hot input keeps its value, without it the beta layer is left as it was; a second
+    ``widen_`` is refused. Catches a flag not set, the rewrite skipped or done regardless, a
+    second widening allowed, a mangled message."""
+    torch.manual_seed(0)
+    layer = delta.DeltaNet(3, 4)
+    x = torch.cat([torch.zeros(1, 1, 3), torch.eye(3).unsqueeze(0)], 1)
+    before = layer.memory(x)[3]
+    plain = delta.DeltaNet(3, 4)
+    plain.load_state_dict(layer.state_dict())
+    plain.widen_(same_start=False)
+    assert plain.allow_neg_eigval
+    torch.testing.assert_close(plain.beta.weight, layer.beta.weight)
+    layer.widen_()
+    assert layer.allow_neg_eigval
+    torch.testing.assert_close(layer.memory(x)[3], before, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"^the range is already beta in \(0, 2\)$"):
+        layer.widen_()
+
+
+def test_delta_rule_shapes_defaults_dtypes_and_unrolled_states():
+    """``delta_loop`` checks beta's and log alpha's shapes with their messages; the one-step
+    Jacobian defaults to alpha = 1 and d_v = 1; a bfloat16 step and Jacobian stay bfloat16; the
+    probe's states are S_t as (B, d * d), the matrices ``delta_loop`` ends on. Catches the gates
+    left out of the check, other defaults, an identity built in the default dtype (which
+    promotes a half-precision state to float32), and a state list of None or of unflattened
+    matrices."""
+    q, k, v = _qkv(T=3)
+    with pytest.raises(
+        ValueError, match="^" + re.escape("beta must be (B, T) = (2, 3), got (3,)") + "$"
+    ):
+        delta.delta_loop(q, k, v, torch.ones(3, dtype=F64))
+    with pytest.raises(
+        ValueError, match="^" + re.escape("log_alpha must be (B, T) = (2, 3), got (2, 3, 1)") + "$"
+    ):
+        delta.delta_loop(q, k, v, torch.ones(2, 3, dtype=F64), torch.zeros(2, 3, 1, dtype=F64))
+    key = F.normalize(_randn(3, seed=60), dim=-1)
+    torch.testing.assert_close(
+        delta.state_jacobian(key, 0.5), delta.state_jacobian(key, 0.5, 1.0, 1)
+    )
+    assert delta.state_jacobian(key, 0.5).shape == (3, 3)
+    half = torch.bfloat16
+    assert delta.state_jacobian(key.to(half), 0.5, d_v=2).dtype == half
+    S = delta.delta_step(
+        torch.zeros(1, 2, 3, dtype=half), key.to(half)[None], torch.ones(1, 2, dtype=half),
+        torch.full((1,), 0.5, dtype=half),
+    )  # fmt: skip
+    assert S.dtype == half
+    torch.manual_seed(0)
+    layer = delta.DeltaNet(3, 4).double()
+    x = torch.randn(2, 5, 3, dtype=F64)
+    states, _ = layer.unroll(x)
+    assert all(s.shape == (2, 16) for s in states)
+    _, S_T = delta.delta_loop(*layer.memory(x))
+    torch.testing.assert_close(states[-1], S_T.flatten(1))
+
+
+def test_delta_rule_checks_transitions_of_many_keys_and_the_layers_memory():
+    """Each condition of the q, k, v check alone refuses its input, with the shapes in the
+    message; ``transition`` of keys (T, d_k) is the stack of each key's; DeltaNet's q and k
+    are unit vectors along their last axis and Gated DeltaNet's log alpha is
+    -exp(A_log) softplus(w_alpha . x + b_alpha). Catches an ``and`` for an ``or`` in the check,
+    messages lost, an outer product taken on the wrong axis, q or k normalised over another
+    axis (or over everything), and log alpha divided by the step or of the wrong sign."""
+    qkv = "^need q, k \\(B, T, d_k\\) and v \\(B, T, d_v\\), got "
+    good, beta = torch.ones(2, 3, 4), torch.ones(2, 3)
+    cases = [
+        ((torch.ones(2, 3), torch.ones(2, 3), torch.ones(2, 3, 4)), "(2, 3), (2, 3), (2, 3, 4)"),
+        ((good, torch.ones(2, 3, 5), good), "(2, 3, 4), (2, 3, 5), (2, 3, 4)"),
+        ((good, good, torch.ones(2, 3, 4, 1)), "(2, 3, 4), (2, 3, 4), (2, 3, 4, 1)"),
+        ((good, good, torch.ones(2, 5, 4)), "(2, 3, 4), (2, 3, 4), (2, 5, 4)"),
+    ]
+    for args, shapes in cases:
+        with pytest.raises(ValueError, match=qkv + re.escape(shapes) + "$"):
+            delta.delta_loop(*args, beta)
+    keys = F.normalize(_randn(4, 3, seed=61), dim=-1)
+    betas = torch.sigmoid(_randn(4, seed=62))
+    torch.testing.assert_close(
+        delta.transition(keys, betas),
+        torch.stack([delta.transition(k, b) for k, b in zip(keys, betas, strict=True)]),
+    )
+    torch.manual_seed(0)
+    layer = delta.DeltaNet(3, 4, gated=True).double()
+    x = torch.randn(2, 5, 3, dtype=F64)
+    q, k, _, _, log_alpha = layer.memory(x)
+    for t in (q, k):
+        torch.testing.assert_close(t.norm(dim=-1), torch.ones(2, 5, dtype=F64))
+    step = F.softplus(layer.alpha(x)).squeeze(-1)
+    torch.testing.assert_close(log_alpha, -torch.exp(layer.a_log) * step)
+
+
+def test_deltanet_modes_chunk_checks_and_start(monkeypatch):
+    """``delta_chunked`` checks beta, log alpha and ``chunk`` with their messages; DeltaNet is
+    ungated by default, accepts "loop", runs the chunked form for "chunk" and the loop for
+    "loop" (observed by substituting each), and starts Gated DeltaNet like Mamba-2 (A in
+    [1, 16], softplus of the step bias in [0.001, 0.1]) over 300 layers. Catches the gates or
+    the chunk left unchecked, a lost message, a gated default, "loop" refused, a mode ignored
+    or inverted, and the start's ranges moved or its inverse softplus of the wrong sign."""
+    q, k, v = _qkv(T=3)
+    with pytest.raises(ValueError, match="^" + re.escape("beta must be (B, T) = (2, 3), got (3,)")):
+        delta.delta_chunked(q, k, v, torch.ones(3, dtype=F64))
+    with pytest.raises(
+        ValueError, match="^" + re.escape("log_alpha must be (B, T) = (2, 3), got (3,)")
+    ):
+        delta.delta_chunked(q, k, v, torch.ones(2, 3, dtype=F64), torch.zeros(3, dtype=F64))
+    for chunk in (0, 2.0):
+        with pytest.raises(ValueError, match=f"^chunk must be a positive int, got {chunk!r}$"):
+            delta.delta_chunked(q, k, v, torch.ones(2, 3, dtype=F64), chunk=chunk)
+    assert not delta.DeltaNet(3, 2).gated
+    with pytest.raises(ValueError, match="^mode must be 'chunk' or 'loop', got 'fast'$"):
+        delta.DeltaNet(3, 2, mode="fast")
+    calls = []
+    for name in ("delta_chunked", "delta_loop"):
+        real = getattr(delta, name)
+        monkeypatch.setattr(
+            delta, name, lambda *a, real=real, name=name: calls.append(name) or real(*a)
+        )
+    x = torch.randn(2, 4, 3)
+    for mode in ("chunk", "loop"):
+        delta.DeltaNet(3, 2, mode=mode)(x)
+    assert calls == ["delta_chunked", "delta_loop"]
+    torch.manual_seed(0)
+    a, dt = [], []
+    for _ in range(300):
+        layer = delta.DeltaNet(1, 1, gated=True)
+        a.append(layer.a_log.exp().item())
+        dt.append(F.softplus(layer.alpha.bias).item())
+    for values, low, high in ((a, 1.0, 16.0), (dt, 1e-3, 0.1)):
+        assert low * (1 - 1e-5) <= min(values) < low * 1.2
+        assert high * 0.85 < max(values) <= high * (1 + 1e-5)

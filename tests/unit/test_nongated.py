@@ -17,6 +17,7 @@ from rnngrad.cells.nongated import (
     IndRNN,
     LeakyRNN,
     OrthogonalRNN,
+    StepModule,
     check_leak,
     indrnn_bound,
     irnn_init_,
@@ -512,3 +513,141 @@ def test_a_mask_keeps_the_norm_of_an_orthogonal_product_with_an_invariant_subspa
         torch.tensor([[0, -0.5, 0.3], [0.5, 0, -0.4], [-0.3, 0.4, 0]], dtype=F64)
     )
     assert torch.linalg.matrix_norm(torch.linalg.matrix_power(d @ mixing, 50), 2).item() < 0.5
+
+
+# -- the modules' contracts, written out (each test names the wrong implementations it catches) --
+
+
+@pytest.mark.parametrize("make", [lambda: LeakyRNN(3, 4, leak=0.7), lambda: IndRNN(3, 4)])
+def test_step_by_step_forward_equals_the_vectorised_forward(make):
+    """The probe runs these cells through ``step`` (``StepModule.forward`` and ``leaky_step``),
+    training through their vectorised ``forward``: both must be the same recurrence, from a
+    zero start and from a given h0. Catches a step that subtracts the recurrent term, drops
+    either bias, writes (1 + alpha) or (2 - alpha) for (1 - alpha) or subtracts the tanh term,
+    and a base forward that loses h0, the stacking axis or h_n."""
+    torch.manual_seed(0)
+    cell = make().to(F64)
+    x = torch.randn(2, 5, 3, dtype=F64)
+    h0 = torch.rand(1, 2, 4, dtype=F64) - 0.5
+    for start in (None, h0):
+        out, h_n = cell(x, start)
+        base_out, base_h_n = StepModule.forward(cell, x, start)
+        torch.testing.assert_close(base_out, out, atol=1e-12, rtol=1e-12)
+        torch.testing.assert_close(base_h_n, h_n, atol=1e-12, rtol=1e-12)
+        assert base_out.shape == (2, 5, 4) and base_h_n.shape == (1, 2, 4)
+    if isinstance(cell, LeakyRNN):  # leaky_step against the plain formula, biases included
+        h = h0[0]
+        a = x[:, 0] @ cell.weight_ih_l0.T + cell.bias_ih_l0 + h @ cell.weight_hh_l0.T
+        expected = cell.leak * h + (1 - cell.leak) * torch.tanh(a + cell.bias_hh_l0)
+        torch.testing.assert_close(cell.step(x[:, 0], h), expected, atol=1e-12, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cell", [LeakyRNN(3, 4), IndRNN(3, 4)])
+@pytest.mark.parametrize("forward", ["own", "base"])
+def test_an_input_of_the_wrong_shape_is_refused_with_its_shape(cell, forward):
+    """x must be (B, T, input_size): catches a check that needs both the rank and the width
+    wrong (``and`` for ``or``) and a message that loses the shape it was given."""
+    run = cell if forward == "own" else lambda x: StepModule.forward(cell, x)
+    with pytest.raises(ValueError, match=r"x must have shape \(B, T, 3\), got \(5, 3\)"):
+        run(torch.zeros(5, 3))
+    with pytest.raises(ValueError, match=r"x must have shape \(B, T, 3\), got \(2, 5, 2\)"):
+        run(torch.zeros(2, 5, 2))
+
+
+def test_a_float64_leak_is_stored_in_the_default_dtype():
+    """A leak given as a float64 tensor must not turn a float32 module's outputs float64.
+    Catches ``check_leak`` keeping the caller's dtype."""
+    leak = torch.tensor([0.5, 0.8], dtype=F64)
+    assert check_leak(leak).dtype == torch.get_default_dtype()
+    cell = LeakyRNN(1, 2, leak=leak)
+    assert cell.leak.dtype == torch.float32
+    assert cell(torch.zeros(1, 3, 1))[0].dtype == torch.float32
+
+
+def test_leak_defaults_and_shapes():
+    """The default leak is 0.9 for every unit; a leak of the right size but rank 2 is refused.
+    Catches another default and a rank check that lets (1, H) through to ``expand``."""
+    assert LeakyRNN(1, 3).leak.tolist() == pytest.approx([0.9] * 3)
+    with pytest.raises(ValueError, match="one number or 3"):
+        LeakyRNN(1, 3, leak=[[0.5, 0.5, 0.5]])
+
+
+def test_indrnn_bound_default_gamma_and_gammas_below_one():
+    """gamma defaults to 2 (Li et al.); any gamma > 0 is allowed, 0 is not. Catches another
+    default gamma, a check that lets gamma = 0 through, or one that refuses gamma < 1 (a bound
+    that makes the gradient shrink)."""
+    assert indrnn_bound(10) == pytest.approx(2 ** (1 / 10))
+    assert indrnn_bound(4, 0.5) == pytest.approx(0.5**0.25)
+    with pytest.raises(ValueError, match="gamma"):
+        indrnn_bound(10, 0.0)
+
+
+def test_weights_start_uniform_within_one_over_root_h():
+    """nn.RNN's start, U(-1/sqrt(H), 1/sqrt(H)) for every weight and bias: every draw inside
+    the bound and both ends of it reached. Catches a bound of sqrt(H) or 2/sqrt(H), a draw
+    from [bound, 1) or [-bound, 1), and a constant fill at the bound."""
+    torch.manual_seed(0)
+    H = 16
+    bound = 1 / math.sqrt(H)
+    leaky, ind = LeakyRNN(8, H), IndRNN(8, H)
+    tensors = list(leaky.parameters()) + [ind.weight_ih_l0, ind.bias_ih_l0]
+    for t in tensors:
+        assert t.abs().max() <= bound
+    values = torch.cat([t.detach().flatten() for t in tensors])
+    assert values.min() < -0.9 * bound and values.max() > 0.9 * bound
+
+
+def test_indrnn_recurrent_weights_start_in_zero_to_the_bound():
+    """u starts from U(0, 1) without a bound and U(0, bound) with one; bounds 0 and 0.5 are
+    allowed. Catches u drawn from [0, 2) or as a constant 1, a bound ignored at the start,
+    and a check that refuses bounds in [0, 1)."""
+    torch.manual_seed(0)
+    u = IndRNN(1, 256).weight_hh_l0
+    assert 0 <= u.min() < 0.1 and 0.9 < u.max() <= 1
+    u = IndRNN(1, 256, bound=0.5).weight_hh_l0
+    assert 0 <= u.min() < 0.05 and 0.45 < u.max() <= 0.5
+    assert not IndRNN(1, 4, bound=0.0).recurrent_weight.any()
+
+
+def test_deep_indrnn_of_one_layer_is_an_indrnn():
+    """``layers=1`` is allowed and is one IndRNN. Catches a check ``layers <= 1``/``< 2``."""
+    torch.manual_seed(0)
+    deep = DeepIndRNN(3, 4, layers=1)
+    x = torch.randn(2, 5, 3)
+    out, h_n = deep(x)
+    torch.testing.assert_close(out, deep.layers[0](x)[0])
+    assert h_n.shape == (1, 2, 4)
+
+
+def test_orthogonal_rnn_takes_its_nonlinearity_map_and_batch_first_layout():
+    """OrthogonalRNN is batch first, with the nonlinearity and orthogonal map it is given:
+    its output against the recurrence written out over (B, T, d) with B != T. Catches the
+    nonlinearity or the map dropped (tanh and matrix_exp, the defaults) and a time-first
+    module."""
+    torch.manual_seed(0)
+    rnn = OrthogonalRNN(2, 3, nonlinearity="relu", orthogonal_map="cayley").to(F64)
+    assert rnn.nonlinearity == "relu" and rnn.batch_first
+    assert rnn.parametrizations.weight_hh_l0[0].orthogonal_map.name == "cayley"
+    x = torch.randn(4, 6, 2, dtype=F64)
+    h, outs = torch.zeros(4, 3, dtype=F64), []
+    for t in range(6):
+        a = x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T
+        h = torch.relu(a + rnn.bias_hh_l0)
+        outs.append(h)
+    torch.testing.assert_close(rnn(x)[0], torch.stack(outs, 1), atol=1e-12, rtol=1e-12)
+
+
+@pytest.mark.parametrize("b", [-0.3, 0.3])
+def test_modrelu_at_zero_is_zero_with_a_finite_gradient(b):
+    """At z = 0 the output is 0 and backpropagation stays finite (0 for b < 0, where modReLU
+    is 0 around the origin). Catches the division by |z| left unguarded at z = 0 (0/0 or b/0
+    in the branch ``where`` discards, which still poisons the gradient with NaN)."""
+    from rnngrad.cells.nongated import modrelu
+
+    z = torch.tensor([0j, 0.5 + 0.2j], dtype=torch.complex128, requires_grad=True)
+    out = modrelu(z, b)
+    (out.real.sum() + out.imag.sum()).backward()
+    assert out[0] == 0
+    assert torch.isfinite(torch.view_as_real(z.grad)).all()
+    if b < 0:
+        assert z.grad[0] == 0

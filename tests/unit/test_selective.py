@@ -181,3 +181,126 @@ def test_selective_ssm_is_the_zero_order_hold_of_gu_and_dao():
                 assert y[b, t, d].item() == pytest.approx(y_td, rel=1e-10, abs=1e-12)
             for n in range(N):
                 assert c[b, t, n].item() == pytest.approx(c_t[n], rel=1e-12, abs=1e-15)
+
+
+# -- the layers' and functions' contracts, written out (each names the wrong code it catches) --
+
+
+def test_the_mode_picks_the_scan_or_the_loop(monkeypatch):
+    """ "scan" runs ``linear_scan`` and "loop" ``linear_loop`` (they agree in value, so the
+    choice is observed by substituting each), in the functions and in ``SelectiveSSM``.
+    Catches a mode ignored or inverted, and a layer that does not pass its mode on."""
+    from rnngrad.core import scan
+
+    assert selective._runner("scan") is scan.linear_scan
+    assert selective._runner("loop") is scan.linear_loop
+    calls = []
+    for name in ("linear_scan", "linear_loop"):
+        real = getattr(selective, name)
+        monkeypatch.setattr(
+            selective, name, lambda a, b, real=real, name=name: calls.append(name) or real(a, b)
+        )
+    for mode in ("scan", "loop"):
+        selective.SelectiveSSM(2, 3, mode=mode)(torch.randn(1, 4, 2))
+    assert calls == ["linear_scan", "linear_loop"]
+    assert selective.MinLSTM(2, 3, mode="loop").mode == "loop"
+
+
+def test_min_gru_passes_its_biases_on():
+    """``min_gru`` with b_z and b_h is the recurrence written out with them. Catches either
+    bias dropped or passed in the other's place."""
+    x = _weights((2, 5, 3), 50)
+    w_z, w_h, b_z, b_h = (
+        _weights((4, 3), 51),
+        _weights((4, 3), 52),
+        _weights((4,), 53),
+        _weights((4,), 54),
+    )
+    h, hs = torch.zeros(2, 4, dtype=F64), []
+    for t in range(5):
+        z = torch.sigmoid(x[:, t] @ w_z.T + b_z)
+        h = (1 - z) * h + z * (x[:, t] @ w_h.T + b_h)
+        hs.append(h)
+    got = selective.min_gru(x, w_z, w_h, b_z=b_z, b_h=b_h)
+    torch.testing.assert_close(got, torch.stack(hs, 1), rtol=1e-12, atol=1e-12)
+
+
+def test_slstm_sequence_is_stabilised_by_default_and_returns_the_stabiliser():
+    """By default the stabilised step runs and its m_t comes back: m_t = max(log sigma(f~_t) +
+    m_{t-1}, i~_t) from m_0 = -inf, written out here; with H = 5 the four gate blocks do not
+    split evenly into five. Catches an unstabilised default, the state's h returned as m, and
+    the pre-activations cut into other than four blocks."""
+    H = 5
+    x = _weights((2, 6, 3), 55)
+    w, r, b = _weights((4 * H, 3), 56), _weights((4 * H, H), 57, 0.5), _weights((4 * H,), 58)
+    h, m = selective.slstm_sequence(x, w, r, b)
+    assert m is not None
+    naive, _ = selective.slstm_sequence(x, w, r, b, stabilised=False)
+    torch.testing.assert_close(h, naive, rtol=1e-10, atol=1e-12)
+    prev, h_prev = torch.full((2, H), -math.inf, dtype=F64), torch.zeros(2, H, dtype=F64)
+    for t in range(6):
+        pre = x[:, t] @ w.T + h_prev @ r.T + b
+        prev = torch.maximum(torch.nn.functional.logsigmoid(pre[:, H : 2 * H]) + prev, pre[:, :H])
+        torch.testing.assert_close(m[:, t], prev, rtol=1e-12, atol=1e-12)
+        h_prev = h[:, t]
+
+
+def test_layer_sizes_inputs_and_last_state():
+    """Sizes are positive ints (1 allowed, bools and floats not), input_size checked too; a
+    one-step sequence unrolls; h_n is the last output as (1, B, H); an h0 is refused with its
+    message. Catches size checks ``<= 1``/``< 2`` or with ``and``, input_size unchecked, an
+    unroll that reads step 1 for its zero start, h_n from another step or of shape (B, 1, H),
+    and a mangled message."""
+    assert selective.MinGRU(1, 1)(torch.ones(2, 3, 1))[0].shape == (2, 3, 1)
+    for bad in (True, 2.5, 0):
+        with pytest.raises(ValueError, match="input_size must be a positive int"):
+            selective.MinGRU(bad, 3)
+    states, out = selective.MinGRU(2, 3).unroll(torch.ones(2, 1, 2))
+    assert len(states) == 1 and out.shape == (2, 1, 3)
+    layer = selective.MinLSTM(2, 3)
+    x = torch.randn(4, 5, 2)
+    out, h_n = layer(x)
+    assert h_n.shape == (1, 4, 3)
+    torch.testing.assert_close(h_n[0], out[:, -1])
+    with pytest.raises(
+        ValueError, match=r"^these layers start from a zero state \(h0 must be None\)$"
+    ):
+        layer(x, torch.zeros(1, 4, 3))
+
+
+def test_selective_ssm_refuses_an_x_without_time():
+    """x (T, D) with a matching a_log (D, N) is refused. Catches a check that needs both x and
+    a_log of the wrong rank (``and`` for ``or``)."""
+    with pytest.raises(ValueError, match="need x"):
+        selective.selective_ssm(torch.ones(2, 3), torch.ones(3, 2), *[torch.ones(1)] * 4)
+
+
+def test_selective_ssm_starts_as_the_reference_code():
+    """Mamba's start: W_B, W_C ~ N(0, 1/D), W_Delta ~ N(0, 0.01/D), and the step
+    softplus(b_Delta) log-uniform in [0.001, 0.1]. Catches the scales multiplied by sqrt(D) or
+    with 1.1 or 1/0.1, a step range other than [0.001, 0.1], and b_Delta not softplus's
+    inverse of the step."""
+    torch.manual_seed(0)
+    D = 256
+    ssm = selective.SelectiveSSM(2, D, state_size=16)
+    assert ssm.w_b.std().item() == pytest.approx(1 / math.sqrt(D), rel=0.05)
+    assert ssm.w_c.std().item() == pytest.approx(1 / math.sqrt(D), rel=0.05)
+    assert ssm.w_delta.std().item() == pytest.approx(0.1 / math.sqrt(D), rel=0.05)
+    dt = torch.nn.functional.softplus(ssm.b_delta.detach())
+    assert dt.min() >= 1e-3 * (1 - 1e-5) and dt.max() <= 0.1 * (1 + 1e-5)
+    assert dt.min() < 1.5e-3 and dt.max() > 0.07
+    assert dt.log().mean().item() == pytest.approx(math.log(0.01), abs=0.3)  # log-uniform
+
+
+def test_slstm_weights_start_uniform_within_one_over_root_h():
+    """nn.LSTM's start, U(-1/sqrt(H), 1/sqrt(H)), for W, R and every bias outside the forget
+    block, both ends reached. Catches a bound sqrt(H) or 2/sqrt(H), draws from [bound, 1) or
+    [-bound, 1), and a constant fill."""
+    torch.manual_seed(0)
+    H = 16
+    bound = 1 / math.sqrt(H)
+    cell = selective.SLSTM(8, H)
+    bias = torch.cat([cell.bias[:H], cell.bias[2 * H :]])
+    for t in (cell.weight_ih, cell.weight_hh, bias):
+        assert t.abs().max() <= bound
+        assert t.min() < -0.8 * bound and t.max() > 0.8 * bound
