@@ -228,7 +228,10 @@ def test_a_small_book_shows_both_times_and_names_its_figures(tmp_path):
         assert times, "a page without both times"
     assert int(re.search(r"Run time: </strong>(\d+) s", a).group(1)) >= 1  # it slept 1.2 s
     assert re.search(r'Prerequisites: </strong><a [^>]*href="01_a.html"', b)
-    link = re.search(r'<a href="([^"]+)" download="fig-a-line.png" title="saved as fig-a-line.png">Download this figure', a)
+    link = re.search(
+        r'<a href="([^"]+)" download="fig-a-line.png" title="saved as fig-a-line.png">Download this figure',
+        a,
+    )
     assert link and (out / "chapters" / link.group(1)).resolve().is_file()
     assert "Chapter B" in (out / "index.html").read_text().split("chapter-map")[1]
 
