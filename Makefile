@@ -71,7 +71,7 @@ pdf: setup sysdeps-tex
 # ruff, then the library's layer contract (pyproject.toml, [tool.importlinter]): an import
 # that points up a layer fails here.
 lint: setup
-	$(VENV)/bin/ruff check lib tests benchmarks scripts book/chapters
+	$(VENV)/bin/ruff check lib tests benchmarks scripts book/chapters book/_ext
 	$(VENV)/bin/ruff format --check lib tests benchmarks scripts
 	$(VENV)/bin/lint-imports
 

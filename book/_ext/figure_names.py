@@ -69,7 +69,7 @@ def visit_figure_download(self, node: figure_download) -> None:
     name = self.attval(node["filename"])
     self.body.append(
         f'<p class="figure-download"><a href="{self.attval(href)}" download="{name}" '
-        f'title="saved as {name}">Download this figure (PNG)</a></p>\n"
+        f'title="saved as {name}">Download this figure (PNG)</a></p>\n'
     )
     raise nodes.SkipNode
 
