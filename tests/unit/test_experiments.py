@@ -562,3 +562,13 @@ def test_records_append_under_one_header_and_read_back(tmp_path):
     assert list(frame.columns) == list(store.COLUMNS) and len(frame) == 2
     assert frame["solved_at"].iloc[0] == 1 and math.isnan(frame["solved_at"].iloc[1])
     assert frame["final_metric"].tolist() == [0.3, 0.2]
+
+
+def test_a_specs_hash_is_pinned():
+    """Catches a change to how a spec is hashed (keys unsorted, another separator, another
+    field), which would make every archived record stale at once, silently."""
+    from rnngrad.training.spec import RunSpec
+
+    spec = RunSpec("rnn", AddingProblem(10), 5, seed=0, setting=10, model={"hidden_size": 8},
+                   train={"lr": 0.01})  # fmt: skip
+    assert store.spec_hash(spec) == "43b5017879a31c2b"
