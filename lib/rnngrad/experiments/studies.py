@@ -15,6 +15,7 @@ cell, its start and its learning rate differ. ``make experiments`` runs them
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections.abc import Callable, Hashable
@@ -307,31 +308,22 @@ NONGATED_ARMS = (
     Arm("indrnn", options=(("bound", 2 ** (1 / 200)),)),
 )
 
-NONGATED_ADDING = Study(
+NONGATED_ADDING = dataclasses.replace(
+    ADDING,  # its task, budgets, training, pilot and seeds
     name="nongated-adding",
     title="Adding problem at T = 100 and 200: the orthogonal-W RNN and IndRNN, as chapter 5's cells",
     chapter=12,
-    task=AddingProblem,
     settings=(100, 200),
     arms=NONGATED_ARMS,
-    budget=ADDING.budget,
-    train=ADDING.train,
-    pilot_setting=ADDING.pilot_setting,
-    pilot_budget=ADDING.pilot_budget,
     reproduce=((1, 100, 0),),
+    specimens=(),
 )
-
-NONGATED_COPY = Study(
+NONGATED_COPY = dataclasses.replace(
+    COPY,
     name="nongated-copy",
     title="Copy task with gaps 50 and 100: the orthogonal-W RNN and IndRNN, as chapter 5's cells",
     chapter=12,
-    task=COPY.task,
-    settings=COPY.settings,
     arms=NONGATED_ARMS,
-    budget=COPY.budget,
-    train=COPY.train,
-    pilot_setting=COPY.pilot_setting,
-    pilot_budget=COPY.pilot_budget,
     reproduce=((1, 50, 0),),
 )
 

@@ -247,19 +247,8 @@ def random_lstm_paths(
     ``sequences`` N(0, 1) sequences of ``steps`` steps with a random dL/dh_T (generator seed 1).
     Returns the diagonal path and the W-paths, each relative to ||dL/dc_T||, averaged over the
     sequences, by lag k = 0 .. steps - 1."""
-    torch.manual_seed(0)
-    lstm = nn.LSTM(hidden, hidden).double()
-    set_forget_bias_(lstm, forget_bias)
-    if singular_value is not None:
-        gen = torch.Generator().manual_seed(0)
-        set_recurrent_singular_values_(lstm, singular_value, generator=gen)
-    g = torch.Generator().manual_seed(1)
-    splits = []
-    for _ in range(sequences):
-        x = torch.randn(steps, hidden, dtype=torch.float64, generator=g)  # (T, hidden)
-        splits.append(
-            lstm_path_split(lstm, x, torch.randn(hidden, dtype=torch.float64, generator=g))
-        )
+    lstm, pairs = _random_lstm(forget_bias, singular_value, hidden, steps, sequences)
+    splits = [lstm_path_split(lstm, x, dl_dh) for x, dl_dh in pairs]
     direct = torch.stack([s.direct / s.total[0] for s in splits]).mean(0)  # (steps,)
     rest = torch.stack([s.rest / s.total[0] for s in splits]).mean(0)
     return direct, rest
