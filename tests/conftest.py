@@ -10,6 +10,8 @@ import http.server
 import importlib
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -178,3 +180,15 @@ def pytest_terminal_summary(terminalreporter) -> None:
 def pytest_sessionfinish(session) -> None:
     if _SKIPPED and under_ci() and session.exitstatus in (0, 5):  # ok, or nothing ran
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def sphinx_build(src: Path, out: Path, builder: str = "html") -> subprocess.CompletedProcess:
+    """Build the Sphinx project ``src`` into ``out`` with this interpreter's Sphinx and
+    ``builder``; fails the test, with Sphinx's errors, when the build does."""
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", builder, str(src), str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr
+    return build

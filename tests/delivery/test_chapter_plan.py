@@ -5,7 +5,6 @@ the figures' download names (``book/_ext/figure_names.py``).
 The tests on the built book are in ``test_book_html.py``; these need no build."""
 
 import re
-import subprocess
 import sys
 
 import nbformat
@@ -13,7 +12,7 @@ import pytest
 from docutils import nodes
 from docutils.utils import new_document
 
-from conftest import BOOK, chapter_notebooks
+from conftest import BOOK, chapter_notebooks, sphinx_build
 
 sys.path.insert(0, str(BOOK / "_ext"))
 import chapter_plan  # noqa: E402
@@ -32,18 +31,6 @@ def _plan(nb_path):
     prereq = re.search(r"^:prerequisites:(.*)$", m.group("options"), re.M)
     objectives = re.findall(r"^- (.+)", m.group("body"), re.M)
     return (prereq.group(1).split() if prereq else []), objectives
-
-
-def _sphinx_html(src, out) -> subprocess.CompletedProcess:
-    """Build ``src`` as HTML into ``out`` with this interpreter's Sphinx; fails the test when
-    the build does."""
-    build = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(out)],
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stderr
-    return build
 
 
 def test_every_chapter_opens_with_its_plan_and_ends_with_what_to_remember():
@@ -217,7 +204,7 @@ def test_a_small_book_shows_both_times_and_names_its_figures(tmp_path):
         src / "chapters" / "02_b.ipynb",
     )
     out = tmp_path / "out"
-    _sphinx_html(src, out)
+    sphinx_build(src, out)
     a, b = ((out / "chapters" / f"{n}.html").read_text() for n in ("01_a", "02_b"))
     for page in (a, b):
         times = re.search(
@@ -283,7 +270,7 @@ def test_the_time_roles_count_as_the_plans_do(tmp_path):
         src / "chapters" / "02_b.ipynb",
     )
     out = tmp_path / "out"
-    build = _sphinx_html(src, out)
+    build = sphinx_build(src, out)
     # Sphinx's own warnings (the kernel's log lines are not the build's)
     assert not re.findall(r"(?:WARNING|ERROR|SEVERE): .*", build.stderr.replace("| ", "")), (
         build.stderr

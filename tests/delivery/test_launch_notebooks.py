@@ -5,14 +5,13 @@ match its page."""
 import posixpath
 import re
 import shutil
-import subprocess
 import sys
 
 import nbformat
 import pytest
 import yaml
 
-from conftest import BOOK, ROOT, chapter_notebooks
+from conftest import BOOK, ROOT, chapter_notebooks, sphinx_build
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import launch_notebooks as ln  # noqa: E402
@@ -364,12 +363,7 @@ def test_launch_buttons_open_the_launch_notebooks(tmp_path):
         "language": "python",
     }
     nbformat.write(nb, src / "chapters" / "01_x.ipynb")
-    build = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stderr
+    sphinx_build(src, tmp_path / "out")
     page = (tmp_path / "out" / "chapters" / "01_x.html").read_text()
     assert (
         "https://colab.research.google.com/github/o/r/blob/main/launch/chapters/01_x.ipynb" in page

@@ -1,10 +1,9 @@
 """The PDF's parts, as LaTeX gets them: numbered once, as the pages number them."""
 
 import re
-import subprocess
 import sys
 
-from conftest import BOOK
+from conftest import BOOK, sphinx_build
 
 sys.path.insert(0, str(BOOK / "_ext"))
 import pdf_numbers  # noqa: E402
@@ -47,12 +46,7 @@ def test_a_small_book_numbers_its_parts_once(tmp_path):
     for _, page in parts:
         (src / f"{page}.md").write_text(f"# Page {page}\n\nWords.\n")
     out = tmp_path / "out"
-    build = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "latex", str(src), str(out)],
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stderr
+    sphinx_build(src, out, "latex")
     tex = (out / "book.tex").read_text()
     heads = re.findall(r"\\part\{([^}]*)\}", tex)
     assert heads == [

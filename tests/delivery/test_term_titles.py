@@ -1,10 +1,9 @@
 """Hover text on the glossary's words (book/_ext/term_titles.py)."""
 
 import re
-import subprocess
 import sys
 
-from conftest import BOOK
+from conftest import BOOK, sphinx_build
 
 sys.path.insert(0, str(BOOK / "_ext"))
 import term_titles  # noqa: E402
@@ -40,12 +39,7 @@ def test_a_small_book_shows_each_terms_definition_on_hover(tmp_path):
         "   reach\n      The ratio of the gradient at the first step to that at the last. More.\n"
     )
     out = tmp_path / "out"
-    build = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(out)],
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stderr
+    sphinx_build(src, out)
     page = (out / "page.html").read_text()
     titles = dict(
         re.findall(
