@@ -1011,10 +1011,17 @@ CLAIMS: list[Claim] = [
         ("ch13_T_best", "ch13_T_long", "ch13_ratio_best", "ch13_ratio_long", "ch13_ratio_short"),
         "the largest ratio is at least the long one; at T = 16 the word says which is faster "
         "(the loop's time over the scan's above 1: the scan is faster)",
-        lambda v: v["ch13_ratio_best"] >= v["ch13_ratio_long"]
-        and v["ch13_short_word"]
-        == ("faster" if v["ch13_ratio_short"] > 1.05 else "slower" if v["ch13_ratio_short"] < 0.95
-            else "about as fast"),
+        lambda v: (
+            v["ch13_ratio_best"] >= v["ch13_ratio_long"]
+            and v["ch13_short_word"]
+            == (
+                "faster"
+                if v["ch13_ratio_short"] > 1.05
+                else "slower"
+                if v["ch13_ratio_short"] < 0.95
+                else "about as fast"
+            )
+        ),
     ),
     Claim("13", ("ch13_seeds", "ch13_steps"), "the set-up", exempt="settings"),
     Claim(
