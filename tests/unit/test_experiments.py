@@ -225,6 +225,11 @@ def test_summaries_compare_complete_arms_and_check_the_budget():
     assert check["arm"] == "LSTM, b_f = 1" and check["met"]  # 3 x 107.5 <= 3000
     tight = summary.budget_check(_tiny(seeds=tuple(range(6)), budget=lambda T: 300), frame)
     assert not tight[4]["met"]
+    # the budget rule reads the median the table prints: over every seed, the unsolved one
+    # counting as later than any (990, not 980, the median of the five that solved)
+    slow_only = frame[frame["start"].eq("default")]
+    assert summary.budget_check(study, slow_only)[4]["median_step"] == 990
+    assert summary.table(slow_only)[0][5].startswith("990")
 
 
 def test_a_verdict_sentence_can_name_the_arms_in_words():
@@ -572,3 +577,72 @@ def test_a_specs_hash_is_pinned():
     spec = RunSpec("rnn", AddingProblem(10), 5, seed=0, setting=10, model={"hidden_size": 8},
                    train={"lr": 0.01})  # fmt: skip
     assert store.spec_hash(spec) == "43b5017879a31c2b"
+
+
+def test_a_diverged_runs_result_is_nan_even_when_its_last_evaluation_was_finite():
+    """A run that stopped on a non-finite loss between two evaluations has a finite last
+    held-out metric; the record's result is still NaN (it did not finish), its best metric
+    the best finite evaluation, and it is marked diverged. Catches the last evaluation kept
+    as a diverged run's result, and the best taken from the diverged flag's other branch."""
+    spec = RunSpec("lstm", AddingProblem(7), steps=5)
+    record = store.make_record(
+        "s", spec, spec.build(), _history([0.3, 0.2], Stop("non-finite loss", 3))
+    )
+    assert math.isnan(record["final_metric"]) and record["best_metric"] == 0.2
+    assert record["diverged"] is True and record["solved_at"] == "" and record["steps_run"] == 2
+
+
+def test_the_missing_archive_says_where_it_looked_and_what_to_do(tmp_path):
+    """Catches the message's advice cut or garbled (it is all a reader in Colab sees)."""
+    absent = tmp_path / "absent"
+    expected = (
+        f"the results archive is not at {absent}: the chapters read the studies archived in "
+        "the repository's results/. Install the library from a clone of the repository (as the "
+        "chapters' first cell does), or set RNNGRAD_RESULTS to that folder."
+    )
+    with pytest.raises(FileNotFoundError) as raised:
+        store.read("adding", absent)
+    assert str(raised.value) == expected
+
+
+def test_the_commit_is_read_from_git_beside_the_library(monkeypatch, tmp_path):
+    """``_git`` runs git in the library's repository whatever the working directory, and
+    returns its output as stripped text; ``commit`` is HEAD's 12-character hash, with "+"
+    exactly when git lists changes under lib/, and '' when git is missing or fails.
+    Catches: git run in the caller's directory (a chapter's, a temporary one), bytes or an
+    unstripped line returned, another length of hash, the "+" added for a clean library or
+    to an empty commit, and a failing git raising instead of giving ''."""
+    monkeypatch.chdir(tmp_path)  # not a repository: git must run beside the library
+    head = store._git("rev-parse", "--short=12", "HEAD")
+    root = Path(store.__file__).resolve().parents[3]
+    if any((p / ".git").exists() for p in (root, *root.parents)):  # a clone, as CI's
+        assert isinstance(head, str) and re.fullmatch(r"[0-9a-f]{12}", head), head
+        assert store._git("rev-parse", "--is-inside-work-tree") == "true"
+    else:  # a source tree without git: no commit to name
+        assert head == ""
+
+    calls = []
+
+    def fake(outputs):
+        def _git(*args):
+            calls.append(args)
+            return outputs[args[0]]
+
+        return _git
+
+    for status, expected in ((" M lib/rnngrad/x.py", "0123456789ab+"), ("", "0123456789ab")):
+        monkeypatch.setattr(store, "_git", fake({"rev-parse": "0123456789ab", "status": status}))
+        store.commit.cache_clear()
+        assert store.commit() == expected
+    assert calls[:2] == [("rev-parse", "--short=12", "HEAD"), ("status", "--porcelain", "lib")]
+    monkeypatch.setattr(store, "_git", fake({"rev-parse": "", "status": " M lib/x.py"}))
+    store.commit.cache_clear()
+    assert store.commit() == ""
+
+    def broken(*args):
+        raise OSError("no git here")
+
+    monkeypatch.setattr(store, "_git", broken)
+    store.commit.cache_clear()
+    assert store.commit() == ""
+    store.commit.cache_clear()  # the next caller reads the real repository again

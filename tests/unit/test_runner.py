@@ -82,7 +82,7 @@ def test_spec_builds_under_its_seed_and_applies_its_start():
     [
         (lambda: RunSpec("lstm", AddingProblem(3), steps=0), "steps"),
         (lambda: RunSpec("lstm", AddingProblem(3), steps=2, train={"seed": 1}), "set by the spec"),
-        (lambda: run([]), "at least one"),
+        (lambda: run([]), "^run needs at least one RunSpec$"),
         (lambda: run([RunSpec("lstm", AddingProblem(3), 1)], backend="mpi"), "unknown backend"),
         (lambda: run([RunSpec("lstm", AddingProblem(3), 1)], workers=0), "workers"),
     ],
@@ -254,7 +254,7 @@ def test_a_worker_task_runs_at_the_share_it_is_handed(monkeypatch):
 @pytest.mark.parametrize(
     "make, error, message",
     [
-        (lambda: run(["rnn"]), TypeError, "RunSpec objects"),
+        (lambda: run(["rnn"]), TypeError, "^run takes RunSpec objects$"),
         (lambda: run([RunSpec("rnn", AddingProblem(3), 1)], workers=1.5), ValueError, "workers"),
         (
             lambda: run([RunSpec("rnn", AddingProblem(3), 1)], backend="ray"),
@@ -313,3 +313,57 @@ def test_registry_keeps_the_draw_order_each_seed_had():
     model = make_model("mingru", task, 8, seed=4)
     torch.testing.assert_close(model.rnn.linear_z.weight, gru.linear_z.weight)
     torch.testing.assert_close(model.head.weight, head.weight)
+
+
+def _where(model, setting, seed):
+    """A start that records where the run was built: the process and its OpenMP thread cap."""
+    model.register_buffer("pid", torch.tensor(os.getpid()))
+    model.register_buffer("omp", torch.tensor(int(os.environ.get("OMP_NUM_THREADS", "0"))))
+
+
+def _located(n=2):
+    return [RunSpec("rnn", AddingProblem(3), steps=1, seed=s, start=_where, model={"hidden_size": 2},
+                    train={"eval_every": 1}) for s in range(n)]  # fmt: skip
+
+
+def test_each_backend_trains_where_it_says(monkeypatch):
+    """Serial runs train in this process; joblib's processes in worker processes capped at one
+    BLAS/OpenMP thread each, as many as asked (one worker: joblib runs it here); a Dask cluster
+    on its workers. Catches: the worker count not passed to joblib (all cores used), the
+    thread cap dropped or not at 1, and a Dask run with one job (joblib then runs it here)."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # what a worker would inherit uncapped
+    here = os.getpid()
+    assert [int(r.model.pid) for r in run(_located(), backend="serial", progress=False)] == [
+        here
+    ] * 2
+    away = run(_located(), backend="processes", workers=2, progress=False)
+    assert all(int(r.model.pid) != here for r in away)
+    assert [int(r.model.omp) for r in away] == [1, 1]
+    one = run(_located(), backend="processes", workers=1, progress=False)
+    assert [int(r.model.pid) for r in one] == [here] * 2
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        remote = run(_located(), backend="dask", progress=False)
+    assert all(int(r.model.pid) != here for r in remote)
+
+
+def test_the_progress_bar_counts_the_runs(capsys, monkeypatch):
+    """``stream`` and ``run`` show a bar named "runs" out of the number of specs by default,
+    cleared when done, and none when ``progress=False``; ``stream``'s default backend is
+    "auto". Catches: the bar off by default, without its total or name, left on the screen,
+    shown when switched off, and ``run`` not passing ``progress`` on."""
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    specs = _located()
+    assert len(list(stream(specs))) == 2  # the defaults: "auto", one process per core
+    err = capsys.readouterr().err
+    assert "runs:" in err and "0/2" in err and err.endswith("\r") and "\n" not in err
+    run(specs, backend="serial")
+    assert "runs:" in capsys.readouterr().err
+    list(stream(specs, backend="serial", progress=False))
+    run(specs, backend="serial", progress=False)
+    assert capsys.readouterr().err == ""

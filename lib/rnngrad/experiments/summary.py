@@ -17,7 +17,8 @@ from .studies import Study, arm_label
 
 BUDGET_RULE = (
     "a setting's budget is at least three times the median step at which its best arm "
-    "(most seeds reaching the target, then the fewest steps) reached it"
+    "(most seeds reaching the target, then the fewest steps) reached it, over all its seeds, "
+    "a seed that never reached it counting as later than any"
 )
 
 
@@ -236,8 +237,11 @@ def budget_check(study: Study, frame: pd.DataFrame) -> dict:
     for setting, runs in frame.groupby("setting", sort=False):
         best = None
         for arm, mine in runs.groupby("arm", sort=False):
-            solved = mine["solved_at"].dropna()
-            key = (-len(solved), statistics.median(solved) if len(solved) else math.inf)
+            # the median the tables and the verdict rule show: over every seed, one that never
+            # reached the target counting as later than any (NaN when most did not)
+            spread = Spread.of(None if s != s else s for s in mine["solved_at"])
+            median = math.inf if math.isnan(spread.median) else spread.median
+            key = (-spread.succeeded, median)
             best = min(best, (key, arm)) if best else (key, arm)
         (neg_solved, step), arm = best
         budget = study.budget(setting)

@@ -211,8 +211,10 @@ def shared_legend(axes, ncols: int = 5):
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, handle)
     fig = axes[0].figure
+    # samples long enough to show a dash-dot pattern (matplotlib's default, 2 font sizes,
+    # draws a dash-dotted line as one short dash)
     fig.legend(handles.values(), handles.keys(), loc="upper center", bbox_to_anchor=(0.5, 0.0),
-               ncols=ncols, fontsize=8, frameon=False)  # fmt: skip
+               ncols=ncols, fontsize=8, frameon=False, handlelength=4)  # fmt: skip
 
 
 def gates_over_time_figure(
