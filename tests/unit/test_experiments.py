@@ -567,6 +567,30 @@ def test_records_append_under_one_header_and_read_back(tmp_path):
     assert list(frame.columns) == list(store.COLUMNS) and len(frame) == 2
     assert frame["solved_at"].iloc[0] == 1 and math.isnan(frame["solved_at"].iloc[1])
     assert frame["final_metric"].tolist() == [0.3, 0.2]
+    # a diverged run's NaN result reads back as a float NaN, not the text "nan"
+    blown = store.make_record("s", spec, spec.build(), _history([0.3], Stop("non-finite loss", 1)))
+    store.append(blown, folder)
+    frame = store.read("s", folder)
+    assert frame["final_metric"].dtype == float and math.isnan(frame["final_metric"].iloc[2])
+
+
+def test_a_record_is_stamped_in_utc_whatever_the_local_zone(monkeypatch):
+    """Catches the creation time taken in the machine's own zone while it says Z (UTC)."""
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # UTC+9, no daylight saving
+    time.tzset()
+    try:
+        spec = RunSpec("lstm", AddingProblem(7), steps=5)
+        record = store.make_record("s", spec, spec.build(), _history([0.3]))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    stamped = datetime.strptime(record["created"], "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=timezone.utc
+    )
+    assert abs(datetime.now(timezone.utc) - stamped) < timedelta(minutes=5)
 
 
 def test_a_specs_hash_is_pinned():
