@@ -299,6 +299,12 @@ CLAIMS: list[Claim] = [
         ),
     ),
     Claim("12", ("ch12_steps",), "a setting", exempt="a setting, not a measurement"),
+    Claim(
+        "12",
+        ("ch12_copy_gap", "ch12_steps", "ch12_T_adding"),
+        "the live runs' sizes, set against the archived studies'",
+        exempt="settings, not measurements",
+    ),
     Claim("12", ("ch12_copy_steps",), "a setting", exempt="a setting, not a measurement"),
     Claim(
         "12",
