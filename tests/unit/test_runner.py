@@ -42,6 +42,18 @@ def _same(a, b):
             assert torch.equal(p, q), k
 
 
+def _on_dask(specs):
+    """The runs of ``specs`` on a local Dask cluster of two one-thread worker processes."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        return run(specs, backend="dask", progress=False)
+
+
 def test_worker_processes_give_the_runs_of_one_process():
     """Catches: a worker that trains with another thread count or seed (other numbers), a
     model rebuilt in the parent without its trained weights, runs returned out of order."""
@@ -55,15 +67,7 @@ def test_worker_processes_give_the_runs_of_one_process():
 def test_a_dask_cluster_gives_the_runs_of_one_process():
     """Catches: a backend name that is accepted but runs elsewhere, or a spec that does not
     survive the trip to a Dask worker and back."""
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster),
-    ):
-        remote = run(_specs(), backend="dask", progress=False)
-    _same(run(_specs(), backend="serial", progress=False), remote)
+    _same(run(_specs(), backend="serial", progress=False), _on_dask(_specs()))
 
 
 def test_spec_builds_under_its_seed_and_applies_its_start():
@@ -341,15 +345,7 @@ def test_each_backend_trains_where_it_says(monkeypatch):
     assert [int(r.model.omp) for r in away] == [1, 1]
     one = run(_located(), backend="processes", workers=1, progress=False)
     assert [int(r.model.pid) for r in one] == [here] * 2
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster),
-    ):
-        remote = run(_located(), backend="dask", progress=False)
-    assert all(int(r.model.pid) != here for r in remote)
+    assert all(int(r.model.pid) != here for r in _on_dask(_located()))
 
 
 def test_the_progress_bar_counts_the_runs(capsys, monkeypatch):
