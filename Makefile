@@ -3,6 +3,7 @@
 #   make test   build everything and run every test (what CI runs)
 #   make pdf    the whole book as one PDF (book/_build/latex/book.pdf)
 #   make bench  each chapter's cost in reference-step units (last build), then the speed benchmarks
+#               (one chapter's costliest cells: cd benchmarks && python cell_cost.py ../book/chapters/X.ipynb)
 #   make experiments  run the training studies into results/ (hours; resumable; STUDY=adding
 #               PART=pilot SLICE=0:20 WORKERS=2 narrow it; ARGS=--prune-stale drops records a
 #               changed pilot made stale), outside the book's build

@@ -317,6 +317,34 @@ def test_two_censored_arms_are_not_given_a_difference():
     assert "difference of medians" not in c.words(",.0f", "steps")
 
 
+def test_either_compares_steps_where_one_arm_of_the_pair_reached_the_target():
+    """Catches: "either" deciding on the whole setting (a third arm's success switching a
+    failing pair to steps, where both are censored) or on one arm only (an arm that never
+    reached the target compared on the loss against one that did), and a verdict that does
+    not say which outcome it compared."""
+    from rnngrad.experiments import summary
+
+    study = _tiny(seeds=tuple(range(6)))
+    frame = _frame(study, {"LSTM, default": [None] * 6, "LSTM, b_f = 1": [None] * 6})
+    frame.loc[frame["start"].eq("default"), "final_metric"] = 0.16
+    frame.loc[frame["start"].eq("b_f = 1"), "final_metric"] = [0.05, 0.06, 0.04, 0.05, 0.07, 0.05]
+    third = frame[frame["start"].eq("default")].assign(cell="gru", start="b_z = 1", solved_at=500.0)
+    c = summary.compare_arms(
+        pd.concat([frame, third]), "LSTM, b_f = 1", "LSTM, default", 4, by="either"
+    )
+    assert c.by == "final_metric" and c.verdict.winner == "LSTM, b_f = 1"
+    assert not c.both_censored
+    one = frame.copy()
+    one.loc[one["start"].eq("b_f = 1"), "solved_at"] = 900.0
+    c = summary.compare_arms(one, "LSTM, default", "LSTM, b_f = 1", 4, by="either")
+    assert c.by == "solved_at" and c.verdict.winner == "LSTM, b_f = 1"
+    assert summary.compare_arms(one, "LSTM, default", "LSTM, b_f = 1", 4).by == "solved_at"
+    with pytest.raises(
+        ValueError, match="by must be 'solved_at', 'final_metric' or 'either', not 'loss'"
+    ):
+        summary.compare_arms(one, "LSTM, default", "LSTM, b_f = 1", 4, by="loss")
+
+
 def test_an_arms_steps_and_solved_count_are_read_at_its_own_setting():
     """Catches: a helper that mixes arms (the other arm's seeds counted) or ignores the
     unsolved seed (5/6 read as 6/6, or its NaN pulling the median)."""

@@ -293,3 +293,36 @@ def test_book_cost_pairs_each_chapter_with_the_unit_of_its_own_build(tmp_path):
     assert book_cost.unit_after(before, [(first, u1), (second, u2)]) == 0.011
     assert book_cost.unit_after(second, [(first, u1), (second, u2)]) == 0.019
     assert book_cost.unit_after(datetime(2999, 1, 1), [(first, u1)]) is None
+
+
+def test_cell_cost_times_each_cell_of_a_notebook(tmp_path):
+    """Catches a timer that reads the wrong timestamps (queueing, not execution: every cell
+    about equal), counts markdown, or runs the notebook outside its own folder (a chapter's
+    relative paths would break)."""
+    import importlib
+    import sys
+    from pathlib import Path
+
+    import nbformat
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+    try:
+        cell_cost = importlib.import_module("cell_cost")
+    finally:
+        sys.path.pop(0)
+    (tmp_path / "data.txt").write_text("here")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# a chapter"),
+        nbformat.v4.new_code_cell("text = open('data.txt').read()"),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(0.6)"),
+        nbformat.v4.new_code_cell("x = 1"),
+    ]
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    wall, rows = cell_cost.cell_seconds(path)
+    assert [i for i, _, _ in rows] == [1, 2, 3]
+    seconds = {i: s for i, s, _ in rows}
+    assert seconds[2] >= 0.55 and seconds[1] < 0.3 and seconds[3] < 0.3
+    assert wall > sum(seconds.values())  # the kernel's start is outside every cell
+    assert rows[1][2] == "import time"

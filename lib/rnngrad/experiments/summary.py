@@ -165,6 +165,7 @@ class Comparison:
     n: int
     detectable: float
     both_censored: bool = False  # neither arm's median seed reached the target
+    by: str = "solved_at"  # the outcome compared: steps to the target, or the final metric
 
     def words(self, fmt: str = ".3g", unit: str = "", resolution: float = 0.0) -> str:
         """The verdict with its effect, e.g. 'LSTM, b_f = 1 better: difference of medians 250
@@ -203,10 +204,23 @@ class Comparison:
                        "distributed outcomes), smaller ones are easily missed")  # fmt: skip
 
 
+EITHER_RULE = (
+    "steps to the target where a seed of either arm reached it at that setting, else the "
+    "final metric (which of two failing arms failed less)"
+)
+
+
 def compare_arms(
     frame: pd.DataFrame, a: str, b: str, setting, by: str = "solved_at", higher: bool = False
 ) -> Comparison:
-    """Arm ``a`` against arm ``b`` at ``setting`` by the book's one rule."""
+    """Arm ``a`` against arm ``b`` at ``setting`` by the book's one rule, on ``by``: the steps
+    to the target ("solved_at"), the final metric ("final_metric"), or ``EITHER_RULE``
+    ("either"); the answer's ``by`` says which outcome was compared."""
+    if by not in ("solved_at", "final_metric", "either"):
+        raise ValueError(f"by must be 'solved_at', 'final_metric' or 'either', not {by!r}")
+    if by == "either":
+        pair = pd.concat([_runs(frame, a, setting), _runs(frame, b, setting)])
+        by = "solved_at" if pair["solved_at"].notna().any() else "final_metric"
     xa, xb = outcomes(frame, a, setting, by), outcomes(frame, b, setting, by)
     v = compare(xa, xb, higher_is_better=higher and by != "solved_at", names=(a, b))
     finite = [x for x in xa + xb if x is not None and x == x and math.isfinite(x)]
@@ -217,7 +231,7 @@ def compare_arms(
     effect = mb - ma if math.isfinite(ma) and math.isfinite(mb) else (
         math.inf if math.isfinite(ma) else -math.inf if math.isfinite(mb) else 0.0)  # fmt: skip
     censored = not math.isfinite(ma) and not math.isfinite(mb)
-    return Comparison(v, effect, v.interval, n, detectable(n) * sd, censored)
+    return Comparison(v, effect, v.interval, n, detectable(n) * sd, censored, by)
 
 
 def curves(frame: pd.DataFrame, setting) -> dict[str, list[list[list[float]]]]:
