@@ -306,6 +306,18 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         "12",
+        ("ch12_reach_orth_gap", "ch12_shrink_tanh"),
+        "the orthogonal-W RNN on the adding problem keeps far more than the driven tanh probe",
+        lambda v: v["ch12_reach_orth_gap"] > 1e3 * v["ch12_shrink_tanh"],
+    ),
+    Claim(
+        "12",
+        ("ch12_ex3_lr",),
+        "the exercise's learning rate, read from the archived row",
+        exempt="a setting read from the archive",
+    ),
+    Claim(
+        "12",
         ("ch12_ex3_minutes",),
         "the exercise's cost",
         exempt="a cost estimate: three times the records' own run time",
