@@ -8,6 +8,7 @@ cost the most. Kernel start and imports are their own row.
 
     python cell_cost.py ../book/chapters/12_nongated_recurrences.ipynb
     python cell_cost.py ../book/chapters/02_vanishing_and_exploding.ipynb --top 5
+    python cell_cost.py --floor    # the fixed cost of any chapter: its set-up cell alone
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from datetime import datetime
 from pathlib import Path
 
 import nbformat
-from book_cost import reference_step_seconds
+from book_cost import ROOT, reference_step_seconds
 from nbclient import NotebookClient
+
+CHAPTERS = ROOT / "book" / "chapters"
 
 
 def _seconds(cell) -> float | None:
@@ -51,21 +54,50 @@ def cell_seconds(path: Path, timeout: int = 1800) -> tuple[float, list[tuple[int
     return wall, rows
 
 
+def setup_only(folder: Path) -> Path:
+    """A notebook in ``folder`` holding only the set-up cell the first chapter opens with (the
+    library's import and ``rnngrad.setup()``), which every chapter runs before its own work."""
+    first = sorted(CHAPTERS.glob("*.ipynb"))[0]
+    cells = nbformat.read(first, as_version=4).cells
+    setup = next(c for c in cells if c.cell_type == "code" and "rnngrad.setup()" in c.source)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(setup.source)]
+    path = folder / "setup_only.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebook", type=Path)
+    parser.add_argument("notebook", type=Path, nargs="?")
     parser.add_argument("--top", type=int, default=10, help="how many of the costliest cells")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="time the set-up cell alone: every chapter's fixed cost",
+    )
     args = parser.parse_args()
+    if args.floor == (args.notebook is not None):
+        parser.error("give a notebook, or --floor")
+    if args.floor:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            return _report(setup_only(Path(folder)), args.top)
     if not args.notebook.exists():
         parser.error(f"no notebook at {args.notebook}")
+    return _report(args.notebook, args.top)
+
+
+def _report(notebook: Path, top: int) -> int:
     before = reference_step_seconds()
-    wall, rows = cell_seconds(args.notebook.resolve())
+    wall, rows = cell_seconds(notebook.resolve())
     unit = (before + reference_step_seconds()) / 2
     cells = sum(s for _, s, _ in rows)
-    print(f"{args.notebook.stem}: {wall:.1f} s ({wall / unit:,.0f} units at {unit * 1000:.1f} ms)")
+    print(f"{notebook.stem}: {wall:.1f} s ({wall / unit:,.0f} units at {unit * 1000:.1f} ms)")
     print(f"{'cell':>5} {'seconds':>8} {'units':>7}  first line")
     print(f"{'-':>5} {wall - cells:8.1f} {(wall - cells) / unit:7.0f}  (kernel start and overhead)")
-    for i, s, first in sorted(rows, key=lambda r: -r[1])[: args.top]:
+    for i, s, first in sorted(rows, key=lambda r: -r[1])[:top]:
         print(f"{i:5d} {s:8.1f} {s / unit:7.0f}  {first}")
     return 0
 

@@ -324,12 +324,6 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         "12",
-        ("ch12_arch_copy_baseline",),
-        "the copy task's baseline, beside the learnt lists the cell computes by the stated rule",
-        exempt="a constant of the task, not a measurement",
-    ),
-    Claim(
-        "12",
         ("ch12_fit_T", "ch12_fit_layers", "ch12_fit_steps"),
         "the stack's settings",
         exempt="settings, not measurements",

@@ -326,3 +326,21 @@ def test_cell_cost_times_each_cell_of_a_notebook(tmp_path):
     assert seconds[2] >= 0.55 and seconds[1] < 0.3 and seconds[3] < 0.3
     assert wall > sum(seconds.values())  # the kernel's start is outside every cell
     assert rows[1][2] == "import time"
+
+
+def test_cell_cost_floor_is_the_chapters_own_setup_cell(tmp_path):
+    """Catches a floor that times an empty notebook (no library import: far too cheap) or a
+    whole chapter (its work counted as fixed cost)."""
+    import importlib
+    import sys
+    from pathlib import Path
+
+    import nbformat
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+    try:
+        cell_cost = importlib.import_module("cell_cost")
+    finally:
+        sys.path.pop(0)
+    (cell,) = nbformat.read(cell_cost.setup_only(tmp_path), as_version=4).cells
+    assert "import rnngrad" in cell.source and "rnngrad.setup()" in cell.source
